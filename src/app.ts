@@ -1,0 +1,117 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { sql } from 'kysely';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { getOrCreateSetting } from './db/repositories/settings-repository.js';
+import { AppError } from './errors.js';
+import { API_PREFIX, apiPlugin } from './http/api/api-plugin.js';
+import { jsonErrorHandler, sendJsonError } from './http/api/json-errors.js';
+import { consolePlugin, sendConsoleNotFound } from './http/console/console-plugin.js';
+import { createServices, type Services } from './services.js';
+
+const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
+
+export interface AppDependencies {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  logger: Logger;
+}
+
+export type App = FastifyInstance & { services: Services };
+
+/** Builds the HTTP application. Never listens and never reads the environment. */
+export async function buildApp(deps: AppDependencies): Promise<App> {
+  const { config, database, clock, logger } = deps;
+  const services = createServices(deps);
+  const app = Fastify({
+    loggerInstance: logger,
+    trustProxy: config.trustProxy,
+    bodyLimit: 256 * 1024,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    // Oversized headers never reach a route; answer them in the API's JSON shape anyway.
+    clientErrorHandler: (error, socket) => {
+      const tooLarge = (error as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({
+        error: tooLarge
+          ? { code: 'HEADERS_TOO_LARGE', message: 'The request headers are too large.' }
+          : { code: 'MALFORMED_REQUEST', message: 'The request could not be understood.' },
+      });
+      const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }
+    },
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(jsonErrorHandler);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+    strictTransportSecurity: config.publicUrl.startsWith('https://'),
+    crossOriginEmbedderPolicy: false,
+  });
+  // Shared by every instance, so a cookie signed by one verifies on another.
+  const cookieSecret = await getOrCreateSetting(database.db, 'cookie_secret', () => randomBytes(32).toString('base64url'));
+  await app.register(cookie, { secret: cookieSecret });
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/public/', index: false, maxAge: 3600_000 });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'ssobridge Customer Connection API', version: '2.0' },
+      components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } } },
+      security: [{ basic: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(database.db);
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'database unavailable' });
+    }
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(apiPlugin, { prefix: API_PREFIX, services });
+  await app.register(consolePlugin, { services, clock, publicUrl: config.publicUrl });
+
+  app.setNotFoundHandler((request, reply) =>
+    request.url.startsWith('/console/')
+      ? sendConsoleNotFound(request, reply)
+      : sendJsonError(request, reply, new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+  app.addHook('onClose', async () => services.close());
+
+  const decorated = app as App;
+  decorated.decorate('services', services);
+  await app.ready();
+  return decorated;
+}

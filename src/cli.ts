@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { Command } from 'commander';
+import { systemClock } from './clock.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import type { Actor } from './domain/actor.js';
+import { isAppError } from './errors.js';
+import { createLogger } from './logger.js';
+import { serve } from './main.js';
+import { createServices, type Services } from './services.js';
+
+function operator(accountId: string): Actor {
+  return { kind: 'operator', id: os.userInfo().username, label: `CLI (${os.userInfo().username})`, accountId, sourceIp: 'local' };
+}
+
+/** Runs a one-shot command against the configured database, then closes it. */
+async function withServices<T>(run: (services: Services, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+  const services = createServices({ config, database, clock: systemClock, logger });
+  try {
+    return await run(services, config);
+  } finally {
+    await services.close();
+    await database.close();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function defaultAccountId(services: Services): Promise<string> {
+  const { account } = await services.accounts.ensureDefaultAccount(operator);
+  return account.id;
+}
+
+const program = new Command()
+  .name('ssobridge')
+  .description('Self-hosted SSO bridge for SaaS providers. Configuration comes from the environment (see docs/configuration.md).')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Start the server (creates the data folder, migrates the database, prints the console URL)')
+  .action(async () => {
+    const config = loadConfig();
+    await serve(config, createLogger(config.logLevel));
+  });
+
+const admin = program.command('admin').description('Manage console admins');
+admin
+  .command('create')
+  .description('Create a console admin. Without --password-stdin a strong password is generated and printed once.')
+  .requiredOption('--email <email>', 'the admin\'s email address (their sign-in name)')
+  .option('--account <id>', 'account id (default: the first account)')
+  .option('--password-stdin', 'read the password from standard input')
+  .action(async (options: { email: string; account?: string; passwordStdin?: boolean }) => {
+    const password = options.passwordStdin ? await readStdin() : randomBytes(18).toString('base64url');
+    await withServices(async (services, config) => {
+      const accountId = options.account ?? (await defaultAccountId(services));
+      const created = await services.admins.createAdmin(operator(accountId), accountId, { email: options.email, password });
+      process.stdout.write(`Created admin ${created.email} in account ${accountId}.\n`);
+      if (!options.passwordStdin) process.stdout.write(`Password (shown once): ${password}\n`);
+      process.stdout.write(`Sign in at ${config.publicUrl}/console/sign-in\n`);
+    });
+  });
+
+const account = program.command('account').description('Manage accounts (one per SaaS provider tenant)');
+account
+  .command('create')
+  .description('Create an account and print its global Client ID and a one-time link for its first admin')
+  .requiredOption('--name <name>', 'display name of the account')
+  .action(async (options: { name: string }) => {
+    await withServices(async (services, config) => {
+      const created = await services.accounts.createAccount(operator, options.name);
+      const token = await services.accounts.issueSetupToken(created.account.id);
+      process.stdout.write(
+        [
+          `Created account "${created.account.name}".`,
+          `  Account id:               ${created.account.id}`,
+          `  Global credentials ID:    ${created.globalClientId} (set its secret in the console)`,
+          `  First admin (24 h link):  ${config.publicUrl}/console/setup?token=${token ?? ''}`,
+          `  or: ssobridge admin create --account ${created.account.id} --email you@example.com`,
+          '',
+        ].join('\n'),
+      );
+    });
+  });
+account
+  .command('list')
+  .description('List accounts')
+  .action(async () => {
+    await withServices(async (services) => {
+      for (const a of await services.accounts.listAccounts()) process.stdout.write(`${a.id}  ${a.name}\n`);
+    });
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else if (isAppError(error)) {
+    const fields = error.fields?.map((f) => `\n  - ${f.field}: ${f.message}`).join('') ?? '';
+    process.stderr.write(`Error: ${error.message}${fields}\n`);
+  } else {
+    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

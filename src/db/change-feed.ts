@@ -1,0 +1,147 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { DB } from './schema.js';
+
+export interface ChangeEvent {
+  topic: string;
+  key: string;
+}
+
+/**
+ * Tells every instance sharing the database that something cached has changed. PostgreSQL uses
+ * LISTEN/NOTIFY (delivered at commit); SQLite, which several processes may share as a file, is
+ * polled through a small change_events table. Listeners must be idempotent: an instance also
+ * hears its own changes, and `onReset` fires when events may have been missed.
+ */
+export interface ChangeFeed {
+  /** Records a change inside the caller's transaction, so it is announced only if the transaction commits. */
+  publish(trx: Kysely<DB>, event: ChangeEvent): Promise<void>;
+  subscribe(listener: (event: ChangeEvent) => void): () => void;
+  /** Called when delivery was interrupted: caches must drop everything. */
+  onReset(listener: () => void): () => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type FeedOptions =
+  | { dialect: 'sqlite'; db: Kysely<DB>; logger: Logger }
+  | { dialect: 'postgres'; db: Kysely<DB>; logger: Logger; clientConfig: pg.ClientConfig; channel: string };
+
+const SQLITE_POLL_MS = 200;
+const SQLITE_RETENTION_MS = 60_000;
+const PG_RECONNECT_MS = 500;
+
+export function createChangeFeed(options: FeedOptions): ChangeFeed {
+  const listeners = new Set<(event: ChangeEvent) => void>();
+  const resetListeners = new Set<() => void>();
+  const emit = (event: ChangeEvent) => listeners.forEach((l) => l(event));
+  const emitReset = () => resetListeners.forEach((l) => l());
+  const base = {
+    subscribe(listener: (event: ChangeEvent) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    onReset(listener: () => void) {
+      resetListeners.add(listener);
+      return () => resetListeners.delete(listener);
+    },
+  };
+  return options.dialect === 'sqlite'
+    ? { ...base, ...sqlitePolling(options.db, options.logger, emit, emitReset) }
+    : { ...base, ...postgresListen(options, emit, emitReset) };
+}
+
+function sqlitePolling(db: Kysely<DB>, logger: Logger, emit: (e: ChangeEvent) => void, emitReset: () => void) {
+  let lastId = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let polls = 0;
+  const poll = async () => {
+    try {
+      const rows = await db.selectFrom('change_events').select(['id', 'topic', 'key']).where('id', '>', lastId).orderBy('id').execute();
+      for (const row of rows) {
+        lastId = row.id;
+        emit({ topic: row.topic, key: row.key });
+      }
+      if (++polls % 300 === 0) {
+        await db.deleteFrom('change_events').where('at', '<', Date.now() - SQLITE_RETENTION_MS).execute();
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'change feed poll failed; dropping caches');
+      emitReset();
+    }
+  };
+  return {
+    async publish(trx: Kysely<DB>, event: ChangeEvent) {
+      await trx.insertInto('change_events').values({ topic: event.topic, key: event.key, at: Date.now() }).execute();
+    },
+    async start() {
+      const row = await db.selectFrom('change_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+      lastId = Number(row?.max ?? 0);
+      const loop = async () => {
+        await poll();
+        if (timer) timer = setTimeout(loop, SQLITE_POLL_MS).unref();
+      };
+      timer = setTimeout(loop, SQLITE_POLL_MS).unref();
+    },
+    async stop() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
+function postgresListen(
+  options: { logger: Logger; clientConfig: pg.ClientConfig; channel: string },
+  emit: (e: ChangeEvent) => void,
+  emitReset: () => void,
+) {
+  const { logger, clientConfig, channel } = options;
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client(clientConfig);
+    c.on('notification', (message) => {
+      if (message.channel !== channel || !message.payload) return;
+      try {
+        const event = JSON.parse(message.payload) as ChangeEvent;
+        emit(event);
+      } catch {
+        logger.warn('ignored a malformed change notification');
+      }
+    });
+    const lost = (error?: unknown) => {
+      if (stopped || client !== c) return;
+      client = undefined;
+      logger.warn({ err: error }, 'change feed connection lost; dropping caches and reconnecting');
+      emitReset();
+      reconnectTimer = setTimeout(() => void connect().catch(lost), PG_RECONNECT_MS).unref();
+    };
+    c.on('error', lost);
+    c.on('end', () => lost());
+    client = c;
+    await c.connect();
+    await c.query(`LISTEN ${channel}`);
+    // Anything changed while we were not listening is unknown: start from empty caches.
+    emitReset();
+  };
+
+  return {
+    async publish(trx: Kysely<DB>, event: ChangeEvent) {
+      await sql`select pg_notify(${channel}, ${JSON.stringify(event)})`.execute(trx);
+    },
+    async start() {
+      await connect();
+    },
+    async stop() {
+      stopped = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => undefined);
+    },
+  };
+}

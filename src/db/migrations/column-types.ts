@@ -1,0 +1,6 @@
+import type { Dialect } from '../database.js';
+
+/** A 64-bit auto-increment key: SQLite's rowid alias, or PostgreSQL's bigserial. */
+export function autoIncrementId(dialect: Dialect): 'integer' | 'bigserial' {
+  return dialect === 'sqlite' ? 'integer' : 'bigserial';
+}

@@ -1,0 +1,109 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes as stored. One representation for both dialects: ids are text, times are epoch
+ * milliseconds in 64-bit integers, booleans are 0/1 integers, JSON is text. Repositories map
+ * rows to domain types; nothing else sees these.
+ */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export type CredentialKind = 'global' | 'connection_api' | 'application';
+
+export interface CredentialsTable {
+  id: string;
+  account_id: string;
+  kind: CredentialKind;
+  client_id: string;
+  description: string;
+  secret_hash: string | null;
+  secret_hint: string | null;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+  secret_updated_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface AdminsTable {
+  id: string;
+  account_id: string;
+  email: string;
+  password_hash: string;
+  created_at: number;
+  last_sign_in_at: number | null;
+}
+
+export interface AdminSessionsTable {
+  /** SHA-256 of the cookie token, hex: a stolen database does not yield live sessions. */
+  id: string;
+  admin_id: string;
+  account_id: string;
+  created_at: number;
+  expires_at: number;
+  source_ip: string;
+}
+
+export interface SetupTokensTable {
+  token_hash: string;
+  account_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  account_id: string;
+  at: number;
+  actor_kind: string;
+  actor_id: string;
+  actor_label: string;
+  action: string;
+  target_kind: string;
+  target_id: string;
+  source_ip: string;
+  details: string;
+}
+
+/** One attempt that counts toward a throttle limit (a sliding log: exact, and safe under races). */
+export interface ThrottleEventsTable {
+  id: string;
+  key: string;
+  at: number;
+}
+
+export interface ChangeEventsTable {
+  id: Generated<number>;
+  topic: string;
+  key: string;
+  at: number;
+}
+
+export interface InstanceSettingsTable {
+  name: string;
+  value: string;
+}
+
+export interface CustomersTable {
+  id: string;
+  account_id: string;
+  idp_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DB {
+  accounts: AccountsTable;
+  credentials: CredentialsTable;
+  admins: AdminsTable;
+  admin_sessions: AdminSessionsTable;
+  setup_tokens: SetupTokensTable;
+  audit_events: AuditEventsTable;
+  throttle_events: ThrottleEventsTable;
+  change_events: ChangeEventsTable;
+  instance_settings: InstanceSettingsTable;
+  customers: CustomersTable;
+}

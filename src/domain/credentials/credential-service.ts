@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../clock.js';
+import type { ChangeFeed } from '../../db/change-feed.js';
+import type { DB } from '../../db/schema.js';
+import { lockAccount } from '../../db/repositories/accounts-repository.js';
+import {
+  countCredentials,
+  deleteCredential,
+  findCredential,
+  insertCredential,
+  listCredentials,
+  updateCredential,
+  type CredentialPatch,
+  type CredentialRecord,
+} from '../../db/repositories/credentials-repository.js';
+import { AppError } from '../../errors.js';
+import type { Actor } from '../actor.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { parseInput } from '../validation.js';
+import {
+  createConnectionApiCredentialInput,
+  updateConnectionApiCredentialInput,
+  updateGlobalCredentialInput,
+  type CreateConnectionApiCredentialInput,
+  type UpdateConnectionApiCredentialInput,
+  type UpdateGlobalCredentialInput,
+} from './credential-schemas.js';
+import { generateSecret, hashSecret, secretHint } from './secrets.js';
+import { CREDENTIAL_TOPIC, type VerifiedCredentialCache } from './verified-credential-cache.js';
+
+/** What any surface may see of a credential: never the secret or its hash. */
+export interface CredentialView {
+  id: string;
+  kind: CredentialRecord['kind'];
+  clientId: string;
+  description: string;
+  /** e.g. `ssbs_…x9Qa`; null when no secret was ever set (a new account's global credential). */
+  secretHint: string | null;
+  enabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+  secretUpdatedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+/** Returned once, by the operation that set the secret; the only time it exists in plaintext. */
+export interface CredentialWithSecret {
+  credential: CredentialView;
+  clientSecret: string;
+}
+
+export const MAX_CONNECTION_API_CREDENTIALS = 3;
+
+export function toCredentialView(r: CredentialRecord): CredentialView {
+  return {
+    id: r.id,
+    kind: r.kind,
+    clientId: r.clientId,
+    description: r.description,
+    secretHint: r.secretHint,
+    enabled: r.enabled,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    secretUpdatedAt: r.secretUpdatedAt,
+    lastUsedAt: r.lastUsedAt,
+  };
+}
+
+export function createCredentialService(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  audit: AuditLog;
+  changes: ChangeFeed;
+  cache: VerifiedCredentialCache;
+}) {
+  const { db, clock, audit, changes, cache } = deps;
+
+  const notFound = () => new AppError('CREDENTIAL_NOT_FOUND', 'No such credential in this account.');
+
+  /** Applies a change, announces it to every instance, and evicts it here before returning. */
+  const commitChange = async <T>(clientId: string, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> => {
+    const result = await db.transaction().execute(async (trx) => {
+      const value = await work(trx);
+      await changes.publish(trx, { topic: CREDENTIAL_TOPIC, key: clientId });
+      return value;
+    });
+    cache.evict(clientId);
+    return result;
+  };
+
+  const newSecret = async (custom: string | undefined) => {
+    const secret = custom ?? generateSecret();
+    return { secret, hash: await hashSecret(secret), hint: secretHint(secret) };
+  };
+
+  const findGlobal = async (accountId: string) => {
+    const [global] = await listCredentials(db, accountId, 'global');
+    if (!global) throw new AppError('ACCOUNT_NOT_FOUND', 'The account has no global credentials.');
+    return global;
+  };
+
+  return {
+    async listConnectionApiCredentials(accountId: string): Promise<CredentialView[]> {
+      return (await listCredentials(db, accountId, 'connection_api')).map(toCredentialView);
+    },
+
+    async getConnectionApiCredential(accountId: string, id: string): Promise<CredentialView> {
+      const record = await findCredential(db, accountId, id);
+      if (!record || record.kind !== 'connection_api') throw notFound();
+      return toCredentialView(record);
+    },
+
+    async createConnectionApiCredential(actor: Actor, input: CreateConnectionApiCredentialInput): Promise<CredentialWithSecret> {
+      const { description, clientSecret } = parseInput(createConnectionApiCredentialInput, input);
+      // Hash outside the transaction: the slow hash must not hold the account lock.
+      const secret = await newSecret(clientSecret);
+      const now = clock.now();
+      const record: CredentialRecord = {
+        id: randomUUID(),
+        accountId: actor.accountId,
+        kind: 'connection_api',
+        clientId: randomUUID(),
+        description,
+        secretHash: secret.hash,
+        secretHint: secret.hint,
+        enabled: true,
+        createdAt: now,
+        updatedAt: now,
+        secretUpdatedAt: now,
+        lastUsedAt: null,
+      };
+      await db.transaction().execute(async (trx) => {
+        if (!(await lockAccount(trx, actor.accountId))) throw new AppError('ACCOUNT_NOT_FOUND', 'The account does not exist.');
+        const existing = await countCredentials(trx, actor.accountId, 'connection_api');
+        if (existing >= MAX_CONNECTION_API_CREDENTIALS) {
+          throw new AppError(
+            'CREDENTIAL_LIMIT_REACHED',
+            `An account can have at most ${MAX_CONNECTION_API_CREDENTIALS} Connection API credentials. Delete one to add another.`,
+          );
+        }
+        await insertCredential(trx, record);
+        await audit.record(trx, actor, {
+          action: 'connection_api_credential.created',
+          targetKind: 'credential',
+          targetId: record.clientId,
+          details: { description, secretHint: secret.hint, customSecret: clientSecret !== undefined },
+        });
+      });
+      return { credential: toCredentialView(record), clientSecret: secret.secret };
+    },
+
+    /** Changes the description and/or the secret; the client ID never changes. */
+    async updateConnectionApiCredential(
+      actor: Actor,
+      id: string,
+      input: UpdateConnectionApiCredentialInput,
+    ): Promise<{ credential: CredentialView; clientSecret: string | undefined }> {
+      const change = parseInput(updateConnectionApiCredentialInput, input);
+      const current = await findCredential(db, actor.accountId, id);
+      if (!current || current.kind !== 'connection_api') throw notFound();
+      const replacesSecret = change.clientSecret !== undefined || change.generateSecret === true;
+      const secret = replacesSecret ? await newSecret(change.clientSecret) : undefined;
+      const now = clock.now();
+      const patch: CredentialPatch = {
+        updatedAt: now,
+        ...(change.description !== undefined && { description: change.description }),
+        ...(secret && { secretHash: secret.hash, secretHint: secret.hint, secretUpdatedAt: now }),
+      };
+      await commitChange(current.clientId, async (trx) => {
+        const still = await findCredential(trx, actor.accountId, id);
+        if (!still) throw notFound();
+        await updateCredential(trx, actor.accountId, id, patch);
+        await audit.record(trx, actor, {
+          action: 'connection_api_credential.updated',
+          targetKind: 'credential',
+          targetId: current.clientId,
+          details: {
+            ...(change.description !== undefined && { description: change.description }),
+            secretChanged: replacesSecret,
+            ...(secret && { secretHint: secret.hint }),
+          },
+        });
+      });
+      const updated = await findCredential(db, actor.accountId, id);
+      if (!updated) throw notFound();
+      return { credential: toCredentialView(updated), clientSecret: secret?.secret };
+    },
+
+    async deleteConnectionApiCredential(actor: Actor, id: string): Promise<void> {
+      const current = await findCredential(db, actor.accountId, id);
+      if (!current || current.kind !== 'connection_api') throw notFound();
+      await commitChange(current.clientId, async (trx) => {
+        await deleteCredential(trx, actor.accountId, id);
+        await audit.record(trx, actor, {
+          action: 'connection_api_credential.deleted',
+          targetKind: 'credential',
+          targetId: current.clientId,
+          details: { description: current.description },
+        });
+      });
+    },
+
+    async getGlobalCredential(accountId: string): Promise<CredentialView> {
+      return toCredentialView(await findGlobal(accountId));
+    },
+
+    /** Sets the admin-chosen secret and/or the Enabled flag of the account's global credentials. */
+    async updateGlobalCredential(actor: Actor, input: UpdateGlobalCredentialInput): Promise<CredentialView> {
+      const change = parseInput(updateGlobalCredentialInput, input);
+      const current = await findGlobal(actor.accountId);
+      if (change.enabled === true && current.secretHash === null && change.clientSecret === undefined) {
+        throw new AppError('GLOBAL_SECRET_NOT_SET', 'Set a client secret before enabling the global credentials.', {
+          fields: [{ field: 'enabled', message: 'set a client secret first' }],
+        });
+      }
+      const secret = change.clientSecret !== undefined ? await newSecret(change.clientSecret) : undefined;
+      const now = clock.now();
+      await commitChange(current.clientId, async (trx) => {
+        await updateCredential(trx, actor.accountId, current.id, {
+          updatedAt: now,
+          ...(change.enabled !== undefined && { enabled: change.enabled }),
+          ...(secret && { secretHash: secret.hash, secretHint: secret.hint, secretUpdatedAt: now }),
+        });
+        await audit.record(trx, actor, {
+          action: 'global_credential.updated',
+          targetKind: 'credential',
+          targetId: current.clientId,
+          details: {
+            ...(change.enabled !== undefined && { enabled: change.enabled }),
+            secretChanged: secret !== undefined,
+            ...(secret && { secretHint: secret.hint }),
+          },
+        });
+      });
+      return toCredentialView(await findGlobal(actor.accountId));
+    },
+  };
+}
+
+export type CredentialService = ReturnType<typeof createCredentialService>;

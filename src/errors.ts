@@ -1,0 +1,93 @@
+/**
+ * The one family of errors the domain raises. Each surface (API, console, SSO) maps it to its
+ * own shape in one place; `message` is safe to show, `detail` is for logs only.
+ */
+export type ErrorKind =
+  | 'validation'
+  | 'not_found'
+  | 'conflict'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'saml'
+  | 'internal';
+
+const statusByKind: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  saml: 400,
+  internal: 500,
+};
+
+/** Stable error codes; docs/errors.md lists them and a test keeps the two in sync. */
+export const errorCodes = {
+  VALIDATION_FAILED: 'validation',
+  CREDENTIAL_LIMIT_REACHED: 'conflict',
+  CREDENTIAL_NOT_FOUND: 'not_found',
+  GLOBAL_SECRET_NOT_SET: 'conflict',
+  CUSTOMER_NOT_FOUND: 'not_found',
+  ROUTE_NOT_FOUND: 'not_found',
+  AUTHENTICATION_REQUIRED: 'unauthenticated',
+  INVALID_CREDENTIALS: 'unauthenticated',
+  MALFORMED_AUTHORIZATION: 'unauthenticated',
+  TOO_MANY_ATTEMPTS: 'rate_limited',
+  INVALID_SIGN_IN: 'unauthenticated',
+  SETUP_TOKEN_INVALID: 'not_found',
+  ADMIN_EXISTS: 'conflict',
+  ACCOUNT_NOT_FOUND: 'not_found',
+  BODY_TOO_LARGE: 'payload_too_large',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  HEADERS_TOO_LARGE: 'validation',
+  MALFORMED_REQUEST: 'validation',
+  CSRF_TOKEN_INVALID: 'forbidden',
+  INTERNAL_ERROR: 'internal',
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface FieldError {
+  /** Dotted path of the field, e.g. `clientSecret`. */
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  readonly status: number;
+  readonly fields: FieldError[] | undefined;
+  readonly detail: string | undefined;
+  /** Seconds a throttled client should wait; set for rate_limited. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { fields?: FieldError[]; detail?: string; cause?: unknown; retryAfterSeconds?: number; status?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.kind = errorCodes[code];
+    this.status = options.status ?? statusByKind[this.kind];
+    this.fields = options.fields;
+    this.detail = options.detail;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function validationError(fields: FieldError[], message = 'The request has invalid fields.'): AppError {
+  return new AppError('VALIDATION_FAILED', message, { fields });
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,59 @@
+import csrfProtection from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../clock.js';
+import type { Services } from '../../services.js';
+import { toAppError } from '../to-app-error.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { registerAuthRoutes } from './auth-routes.js';
+import { sessionCookiePolicy } from './console-session.js';
+import { registerIntegrationRoutes } from './integration-routes.js';
+import { messagePage } from './pages/auth-pages.js';
+
+/** The console's answer to an unknown /console/… path (the root not-found handler calls it). */
+export function sendConsoleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.code(404).type('text/html').send(messagePage({ title: 'Page not found', message: 'There is no such page in the console.', requestId: request.id }).value);
+}
+
+const PUBLIC_PATHS = new Set(['/console', '/console/sign-in', '/console/setup']);
+
+/** The admin console: server-rendered pages, a database session, CSRF tokens on every form. */
+export async function consolePlugin(app: FastifyInstance, options: { services: Services; clock: Clock; publicUrl: string }): Promise<void> {
+  const { services, clock } = options;
+  const cookie = sessionCookiePolicy(options.publicUrl);
+
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  await app.register(csrfProtection, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: cookie.secure ? '__Host-ssb_csrf' : 'ssb_csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: cookie.secure, signed: true },
+  });
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('Cache-Control', 'no-store');
+    const token = request.cookies[cookie.name];
+    const session = token ? await services.admins.resolveSession(token) : undefined;
+    if (session) request.admin = session;
+    const path = request.url.split('?')[0] ?? '';
+    if (!session && !PUBLIC_PATHS.has(path)) {
+      if (request.method === 'GET') return reply.redirect('/console/sign-in');
+      return reply.code(401).type('text/html').send(messagePage({ title: 'Signed out', message: 'Your session has ended. Sign in again.' }).value);
+    }
+    return undefined;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: appError.cause ?? appError }, appError.message);
+    else request.log.info({ code: appError.code }, 'console request refused');
+    const admin = request.admin && { email: request.admin.email };
+    return reply
+      .code(appError.status)
+      .type('text/html')
+      .send(messagePage({ title: 'Something went wrong', message: appError.message, requestId: request.id, ...(admin && { admin, csrfToken: reply.generateCsrf() }) }).value);
+  });
+
+  registerAuthRoutes(app, { services, clock, cookie });
+  registerIntegrationRoutes(app, services);
+  registerAuditRoutes(app, services);
+}

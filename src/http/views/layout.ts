@@ -1,0 +1,55 @@
+import { html, type SafeHtml } from './html.js';
+
+export interface PageChrome {
+  title: string;
+  /** The signed-in admin; absent on sign-in and setup pages. */
+  admin?: { email: string } | undefined;
+  csrfToken?: string | undefined;
+  /** Which top-level section is current, for aria-current. */
+  section?: 'integration' | 'audit' | undefined;
+}
+
+export function layout(chrome: PageChrome, body: SafeHtml): SafeHtml {
+  const navLink = (href: string, label: string, section: PageChrome['section']) =>
+    html`<a href="${href}" ${chrome.section === section ? html`aria-current="page"` : ''}>${label}</a>`;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${chrome.title} · ssobridge</title>
+<link rel="stylesheet" href="/public/console.css">
+<script src="/public/console.js" defer></script>
+</head>
+<body>
+<header class="topbar">
+  <a class="brand" href="/console">ssobridge</a>
+  ${
+    chrome.admin
+      ? html`<nav aria-label="Main">
+    <span class="nav-group">Account</span>
+    ${navLink('/console/account/integration', 'Integration', 'integration')}
+    ${navLink('/console/account/audit-log', 'Audit log', 'audit')}
+  </nav>
+  <form method="post" action="/console/sign-out" class="signout">
+    <span class="muted">${chrome.admin.email}</span>
+    <input type="hidden" name="_csrf" value="${chrome.csrfToken ?? ''}">
+    <button type="submit" class="link-button">Sign out</button>
+  </form>`
+      : ''
+  }
+</header>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+}
+
+export function fieldError(message: string | undefined, id: string): SafeHtml {
+  return message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : html``;
+}
+
+export function errorBanner(message: string | undefined): SafeHtml {
+  return message ? html`<div class="banner error" role="alert">${message}</div>` : html``;
+}

@@ -1,0 +1,37 @@
+import pino, { type Logger } from 'pino';
+
+/** Query parameters whose values must never reach a log line. */
+const SECRET_QUERY = /([?&](?:token|secret|client_secret|password)=)[^&#]*/gi;
+
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[REDACTED]');
+}
+
+/**
+ * Structured JSON logs. Credentials travel in headers and form fields; both are redacted here so
+ * no code path can log them by accident.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.clientSecret',
+          '*.password',
+          '*.secret',
+          '*.authorization',
+        ],
+        censor: '[REDACTED]',
+      },
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string; id?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+        err: pino.stdSerializers.err,
+      },
+    },
+    destination,
+  );
+}

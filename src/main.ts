@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import { buildApp, type App } from './app.js';
+import { systemClock } from './clock.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import type { Actor } from './domain/actor.js';
+
+/** Load config → open database → migrate → build app → listen; close on SIGTERM/SIGINT. */
+export async function serve(config: Config, logger: Logger): Promise<App> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, logger });
+  const app = await buildApp({ config, database, clock: systemClock, logger });
+
+  const starter = (accountId: string): Actor => ({ kind: 'operator', id: 'server-start', label: 'first start', accountId, sourceIp: 'local' });
+  const { account, created } = await app.services.accounts.ensureDefaultAccount(starter);
+  await app.listen({ port: config.port, host: config.host });
+
+  const consoleUrl = `${config.publicUrl}/console`;
+  const setupToken = await app.services.accounts.issueSetupToken(account.id);
+  const storage = config.databaseUrl ? 'PostgreSQL' : `embedded SQLite in ${config.dataDir}`;
+  const lines = [
+    '',
+    `ssobridge is running (${storage}).`,
+    `  Console: ${consoleUrl}`,
+    `  API:     ${config.publicUrl}/web-portal/rest/saas/idp/2.0/spManaged (HTTP Basic)`,
+  ];
+  if (created) lines.push(`  Created the account "${account.name}" (${account.id}).`);
+  if (setupToken) {
+    lines.push(
+      '',
+      '  No admin exists yet. Create the first one with this one-time link (valid 24 hours; a restart issues a new one):',
+      `    ${consoleUrl}/setup?token=${setupToken}`,
+      '  or from a shell:',
+      `    npx ssobridge admin create --email you@example.com`,
+    );
+  } else {
+    lines.push(`  Sign in at ${consoleUrl}/sign-in`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    app
+      .close()
+      .then(() => database.close())
+      .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return app;
+}

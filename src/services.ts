@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { createAccountService } from './domain/accounts/account-service.js';
+import { createAdminService } from './domain/accounts/admin-service.js';
+import { createAuditLog } from './domain/audit/audit-log.js';
+import { createClientAuthenticator } from './domain/credentials/client-authenticator.js';
+import { createCredentialService } from './domain/credentials/credential-service.js';
+import { createVerifiedCredentialCache } from './domain/credentials/verified-credential-cache.js';
+import { createCustomerService } from './domain/customers/customer-service.js';
+import { createThrottle } from './domain/throttle/throttle.js';
+
+/** Composition root: every domain service, built with explicit dependencies and no singletons. */
+export function createServices(deps: { config: Config; database: Database; clock: Clock; logger: Logger }) {
+  const { config, database, clock, logger } = deps;
+  const db = database.db;
+  const audit = createAuditLog({ db, clock });
+  const credentialCache = createVerifiedCredentialCache(database.changes);
+  const clientAuthenticator = createClientAuthenticator({
+    db,
+    clock,
+    cache: credentialCache,
+    throttle: createThrottle({ db, clock, limitPerMinute: config.authFailuresPerMinute }),
+    logger,
+  });
+  return {
+    audit,
+    accounts: createAccountService({ db, clock, audit }),
+    admins: createAdminService({
+      db,
+      clock,
+      audit,
+      throttle: createThrottle({ db, clock, limitPerMinute: config.signInFailuresPerMinute }),
+      sessionTtlMs: config.sessionTtlMs,
+    }),
+    credentials: createCredentialService({ db, clock, audit, changes: database.changes, cache: credentialCache }),
+    clientAuthenticator,
+    customers: createCustomerService({ db }),
+    async close() {
+      await clientAuthenticator.close();
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
