@@ -35,7 +35,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = options.url ? await openPostgres(options.url, options) : openSqlite(options.dataDir, options);
   try {
-    await migrateToLatest(database);
+    await migrateToLatest(database, options.url ? options.schema : undefined);
     await database.changes.start();
   } catch (error) {
     await database.close();
@@ -93,9 +93,14 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   };
 }
 
-async function migrateToLatest(database: Database): Promise<void> {
+async function migrateToLatest(database: Database, schema: string | undefined): Promise<void> {
   const migrations = migrationsFor(database.dialect);
-  const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } });
+  const migrator = new Migrator({
+    db: database.db,
+    provider: { getMigrations: async () => migrations },
+    // Kysely looks its bookkeeping tables up by schema name, not through search_path.
+    ...(schema && { migrationTableSchema: schema }),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error });

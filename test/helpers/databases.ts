@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { openDatabase, type Database, type Dialect } from '../../src/db/database.js';
+
+/**
+ * Every database-backed suite runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set
+ * (the README's test command sets it). Each opened database is fresh: its own SQLite folder or
+ * its own PostgreSQL schema.
+ */
+export const testDialects: Dialect[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+export interface TestDatabaseLocation {
+  dialect: Dialect;
+  /** SQLite folder or PostgreSQL schema: open it twice to get two "instances" sharing one database. */
+  dataDir: string;
+  url?: string | undefined;
+  schema?: string | undefined;
+}
+
+const created: TestDatabaseLocation[] = [];
+
+export function newDatabaseLocation(dialect: Dialect): TestDatabaseLocation {
+  const location: TestDatabaseLocation =
+    dialect === 'sqlite'
+      ? { dialect, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'ssobridge-test-')) }
+      : { dialect, dataDir: os.tmpdir(), url: process.env.TEST_DATABASE_URL, schema: `t_${randomBytes(6).toString('hex')}` };
+  created.push(location);
+  return location;
+}
+
+export const silentLogger = pino({ level: 'silent' });
+
+export function openTestDatabase(location: TestDatabaseLocation): Promise<Database> {
+  return openDatabase({ url: location.url, dataDir: location.dataDir, schema: location.schema, logger: silentLogger, poolSize: 5 });
+}
+
+/** Removes what newDatabaseLocation made; call from afterAll. */
+export async function dropTestDatabases(): Promise<void> {
+  for (const location of created.splice(0)) {
+    if (location.dialect === 'sqlite') fs.rmSync(location.dataDir, { recursive: true, force: true });
+    else {
+      const client = new pg.Client({ connectionString: location.url });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${location.schema} CASCADE`);
+      await client.end();
+    }
+  }
+}

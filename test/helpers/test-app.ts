@@ -1,0 +1,70 @@
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
+import type { Actor } from '../../src/domain/actor.js';
+import { newDatabaseLocation, openTestDatabase, silentLogger, type TestDatabaseLocation } from './databases.js';
+import { TestClock } from './test-clock.js';
+import type { Dialect } from '../../src/db/database.js';
+
+export interface TestInstance {
+  app: App;
+  database: Database;
+  clock: TestClock;
+  config: Config;
+  location: TestDatabaseLocation;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ PUBLIC_URL: 'http://localhost:8080', LOG_LEVEL: 'silent', ...overrides });
+}
+
+/** One server instance over a database location; open two on one location for multi-instance tests. */
+export async function startInstance(location: TestDatabaseLocation, options: { clock?: TestClock; env?: Record<string, string> } = {}): Promise<TestInstance> {
+  const database = await openTestDatabase(location);
+  const clock = options.clock ?? new TestClock();
+  const config = testConfig(options.env);
+  const app = await buildApp({ config, database, clock, logger: silentLogger });
+  return {
+    app,
+    database,
+    clock,
+    config,
+    location,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export async function startTestApp(dialect: Dialect, options: { clock?: TestClock; env?: Record<string, string> } = {}): Promise<TestInstance> {
+  return startInstance(newDatabaseLocation(dialect), options);
+}
+
+export function operatorActor(accountId: string): Actor {
+  return { kind: 'operator', id: 'test', label: 'test operator', accountId, sourceIp: '127.0.0.1' };
+}
+
+/** Creates an account with one Connection API credential; returns what a client would hold. */
+export async function accountWithCredential(app: App, name = 'Acme SaaS', clientSecret?: string) {
+  const { account, globalClientId } = await app.services.accounts.createAccount(operatorActor, name);
+  const created = await app.services.credentials.createConnectionApiCredential(operatorActor(account.id), {
+    description: 'backend',
+    ...(clientSecret !== undefined && { clientSecret }),
+  });
+  return { accountId: account.id, globalClientId, clientId: created.credential.clientId, clientSecret: created.clientSecret, credentialId: created.credential.id };
+}
+
+/** `curl --user id:secret`: the raw pair, base64 encoded, nothing else. */
+export function curlBasic(clientId: string, secret: string): string {
+  return `Basic ${Buffer.from(`${clientId}:${secret}`, 'utf8').toString('base64')}`;
+}
+
+/** An RFC 6749 §2.3.1 client: each part form-URL-encoded before base64. */
+export function rfc6749Basic(clientId: string, secret: string): string {
+  const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret)}`, 'utf8').toString('base64')}`;
+}
+
+export const SP_MANAGED = '/web-portal/rest/saas/idp/2.0/spManaged';

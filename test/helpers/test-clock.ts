@@ -1,0 +1,12 @@
+import type { Clock } from '../../src/clock.js';
+
+/** A clock the test moves by hand; starts at the real time so cookies and tokens look normal. */
+export class TestClock implements Clock {
+  private current = Date.now();
+  now(): number {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
