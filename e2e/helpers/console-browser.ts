@@ -4,6 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { App } from '../../src/app.js';
 import { dropTestDatabases } from '../../test/helpers/databases.js';
 import { operatorActor, SP_MANAGED, startTestApp, type TestInstance } from '../../test/helpers/test-app.js';
+import { TestClock } from '../../test/helpers/test-clock.js';
 
 /** The Debian `chromium` package; the browser tests never download a browser of their own. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -32,6 +33,16 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
+/**
+ * Wall-clock time: a person clicking through the console sees time pass, and the list orders
+ * credentials by creation time (a frozen test clock would give them all the same timestamp).
+ */
+class WallClock extends TestClock {
+  override now(): number {
+    return Date.now();
+  }
+}
+
 /** A real listening server on a fresh SQLite database, and its base URL. */
 export interface ConsoleServer {
   instance: TestInstance;
@@ -41,7 +52,7 @@ export interface ConsoleServer {
 }
 
 export async function startConsoleServer(): Promise<ConsoleServer> {
-  const instance = await startTestApp('sqlite');
+  const instance = await startTestApp('sqlite', { clock: new WallClock() });
   await instance.app.services.accounts.ensureDefaultAccount(operatorActor);
   await instance.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = instance.app.server.address() as AddressInfo;
