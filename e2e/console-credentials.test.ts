@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { curlBasic, rfc6749Basic } from '../test/helpers/test-app.js';
@@ -66,10 +67,10 @@ async function copyWith(page: Page, buttonName: string): Promise<string> {
 /** Add Secret → Short Description → Next → optional Client Secret → Done. */
 async function addSecret(page: Page, description: string, clientSecret?: string): Promise<void> {
   await page.getByRole('button', { name: 'Add Secret' }).click();
-  await expect(page.getByText('Step 1 of 2').isVisible()).resolves.toBe(true);
+  await page.getByText('Step 1 of 2').waitFor();
   await page.getByLabel('Short Description').fill(description);
   await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByText('Step 2 of 2').isVisible()).resolves.toBe(true);
+  await page.getByText('Step 2 of 2').waitFor();
   if (clientSecret !== undefined) await page.getByLabel('Client Secret').fill(clientSecret);
   await page.getByRole('button', { name: 'Done' }).click();
   await page.waitForLoadState('domcontentloaded');
@@ -80,14 +81,14 @@ async function backToList(page: Page): Promise<void> {
   await page.waitForURL(`**${CONNECTION_API}`);
 }
 
-/** One credential in the list: the list item whose summary shows this description. */
+/** One credential in the list: the list item whose summary shows this description (or Client ID). */
 function credentialItem(page: Page, description: string): Locator {
   return page.getByRole('listitem').filter({ has: page.locator('summary', { hasText: description }) });
 }
 
 /** Expands a credential's <details> by clicking its summary (unless it is already open), as a person would. */
-async function expand(page: Page, description: string): Promise<Locator> {
-  const item = credentialItem(page, description);
+async function expand(page: Page, descriptionOrClientId: string): Promise<Locator> {
+  const item = credentialItem(page, descriptionOrClientId);
   const isOpen = () => item.locator('details').evaluate((d) => (d as HTMLDetailsElement).open);
   if (!(await isOpen())) await item.locator('summary').click();
   await expect(isOpen()).resolves.toBe(true);
@@ -112,7 +113,7 @@ describe('Connection API Credentials console in Chromium', () => {
     // 1. Sign in: lands on Account › Integration › Connection API Credentials.
     await signIn(page, login);
     await expect(page.getByRole('link', { name: 'Connection API Credentials' }).getAttribute('aria-current')).resolves.toBe('page');
-    await expect(page.getByText('No Connection API credentials yet.').isVisible()).resolves.toBe(true);
+    await page.getByText('No Connection API credentials yet.').waitFor();
 
     // 2. A credential with a generated secret.
     await addSecret(page, 'Backend A');
@@ -134,9 +135,10 @@ describe('Connection API Credentials console in Chromium', () => {
 
     // 4. A too-short custom secret: a clear error naming the rule, and nothing is created.
     await addSecret(page, 'Too short', 'short-secret');
-    await expect(page.getByText('Step 2 of 2').isVisible()).resolves.toBe(true);
-    const secretError = page.locator('#clientSecret-error');
+    const secretError = page.getByRole('alert').filter({ hasText: 'characters' });
     await expect(secretError.textContent()).resolves.toMatch(/at least 16 characters/);
+    await page.getByText('Step 2 of 2').waitFor();
+    await expect(secretError.getAttribute('id')).resolves.toBe('clientSecret-error');
     await expect(page.getByLabel('Client Secret').getAttribute('aria-describedby')).resolves.toContain('clientSecret-error');
     expect(await page.content()).not.toContain('short-secret');
     await page.getByRole('link', { name: 'Cancel' }).click();
@@ -155,7 +157,8 @@ describe('Connection API Credentials console in Chromium', () => {
     await expect(fact(itemA, 'Updated').textContent()).resolves.toMatch(TIME);
     await expect(fact(itemA, 'Last used').textContent()).resolves.toBe('never');
     const itemB = await expand(page, 'Backend B');
-    await expect(fact(itemB, 'Client Secret').textContent()).resolves.toContain('…2026');
+    // A typed secret may be short or guessable, so its hint reveals none of its characters.
+    await expect(fact(itemB, 'Client Secret').textContent()).resolves.toContain('custom secret');
 
     // 6. The API accepts both, from curl and from an RFC 6749 client.
     for (const [clientId, secret] of [[a.clientId, a.clientSecret], [b.clientId, customSecret]] as const) {
@@ -175,14 +178,14 @@ describe('Connection API Credentials console in Chromium', () => {
     const clientIdField = editForm.getByLabel('Client ID');
     await expect(clientIdField.inputValue()).resolves.toBe(a.clientId);
     await expect(clientIdField.isEditable()).resolves.toBe(false);
-    await expect(editForm.getByText('The Client ID cannot be changed.').isVisible()).resolves.toBe(true);
+    await editForm.getByText('The Client ID cannot be changed.').waitFor();
     await expect(editForm.getByLabel('Short Description').inputValue()).resolves.toBe('Backend A');
     await expect(editForm.getByLabel('Client Secret').inputValue()).resolves.toBe('');
     await editForm.getByLabel('Short Description').fill('Backend A (rotated)');
     await editForm.getByRole('checkbox', { name: 'Replace the secret with a newly generated one' }).check();
     await editForm.getByRole('button', { name: 'Save' }).click();
     await page.waitForLoadState('domcontentloaded');
-    await expect(page.getByRole('heading', { name: 'Credentials updated' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'Credentials updated' }).waitFor();
     const rotated = await readShownOnce(page);
     expect(rotated.clientId).toBe(a.clientId);
     expect(rotated.clientSecret).toMatch(GENERATED_SECRET);
@@ -205,7 +208,7 @@ describe('Connection API Credentials console in Chromium', () => {
     expect(await listedDescriptions(page)).toEqual(['Backend A (rotated)', 'Backend B', 'Backend C']);
     const addSecretButton = page.getByRole('button', { name: 'Add Secret' });
     await expect(addSecretButton.isDisabled()).resolves.toBe(true);
-    await expect(page.getByText('You can create a maximum of three connection client credentials').isVisible()).resolves.toBe(true);
+    await page.getByText('You can create a maximum of three connection client credentials').waitFor();
     await expect(addSecretButton.getAttribute('aria-describedby')).resolves.toBe('limit-note');
 
     // 9. Delete Backend B after confirming: gone from the list, its secret refused, Add Secret back.
@@ -220,7 +223,7 @@ describe('Connection API Credentials console in Chromium', () => {
     expect((await listCustomers(baseUrl, curlBasic(b.clientId, customSecret))).status, 'a deleted credential stops working at once').toBe(401);
     expect((await listCustomers(baseUrl, curlBasic(c.clientId, c.clientSecret))).status).toBe(200);
     await expect(page.getByRole('button', { name: 'Add Secret' }).isEnabled()).resolves.toBe(true);
-    await expect(page.getByText('2 of 3 used.').isVisible()).resolves.toBe(true);
+    await page.getByText('2 of 3 used.').waitFor();
 
     // 10. The audit log tells the story, without any secret.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
@@ -275,6 +278,38 @@ describe('Connection API Credentials console in Chromium', () => {
     expect(disabled.wwwAuthenticate).toMatch(/^Basic /);
   });
 
+  // Reloading the page that shows a secret (F5, then "Continue" on the browser's form-resubmission
+  // prompt; headless Chromium resubmits without asking) must not create a second credential, nor
+  // replace the secret the admin has just copied.
+  it('keeps the credentials as they were when the page showing a new secret is reloaded', async () => {
+    const { app, baseUrl } = server;
+    const login = await createAccountWithAdmin(app, 'Umbrella SaaS', 'uma@example.com');
+    const { page } = await openConsole();
+    await signIn(page, login);
+
+    await addSecret(page, 'Reload after Done');
+    const created = await readShownOnce(page);
+    await page.reload();
+    await page.waitForLoadState('domcontentloaded');
+    const afterCreateReload = await app.services.credentials.listConnectionApiCredentials(login.accountId);
+    expect.soft(afterCreateReload.map((c) => c.clientId), 'reloading after Done must not add another credential').toEqual([created.clientId]);
+
+    await page.goto(CONNECTION_API);
+    const item = await expand(page, created.clientId);
+    await item.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('checkbox', { name: 'Replace the secret with a newly generated one' }).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForLoadState('domcontentloaded');
+    const rotated = await readShownOnce(page);
+    expect((await listCustomers(baseUrl, curlBasic(created.clientId, rotated.clientSecret))).status).toBe(200);
+    await page.reload();
+    await page.waitForLoadState('domcontentloaded');
+    expect(
+      (await listCustomers(baseUrl, curlBasic(created.clientId, rotated.clientSecret))).status,
+      'reloading after a secret edit must not replace the secret that was just shown (and copied)',
+    ).toBe(200);
+  });
+
   it('refuses a console form posted without its CSRF token, and changes nothing', async () => {
     const { app, baseUrl } = server;
     const login = await createAccountWithAdmin(app, 'Initech SaaS', 'ivan@example.com');
@@ -311,7 +346,7 @@ describe('Connection API Credentials console in Chromium', () => {
     // The same session with the page's own token is accepted: the refusals above were the missing token.
     await page.reload();
     const token = await page.locator('form[action="/console/sign-out"] input[name="_csrf"]').inputValue();
-    const withToken = await post({ _csrf: token, description: 'Genuine' });
+    const withToken = await post({ _csrf: token, description: 'Genuine', submissionKey: randomBytes(18).toString('base64url') });
     expect(withToken.status).toBe(200);
     expect((await app.services.credentials.listConnectionApiCredentials(login.accountId)).map((c) => c.description)).toEqual(['Genuine']);
   });

@@ -8,6 +8,8 @@ document.addEventListener('click', async (event) => {
   try {
     await navigator.clipboard.writeText(source.textContent.trim());
     button.textContent = 'Copied';
+    const announcer = document.getElementById('copy-announcer');
+    if (announcer) announcer.textContent = button.getAttribute('data-copied') || 'Copied';
   } catch {
     const range = document.createRange();
     range.selectNodeContents(source);

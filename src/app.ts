@@ -36,7 +36,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const services = createServices(deps);
   const app = Fastify({
     loggerInstance: logger,
-    trustProxy: config.trustProxy,
+    // A hop count becomes proxy-addr's function form: trust the nearest `n` proxies only.
+    trustProxy: typeof config.trustProxy === 'number' ? (hops => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
     bodyLimit: 256 * 1024,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -101,7 +102,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(apiPlugin, { prefix: API_PREFIX, services });
-  await app.register(consolePlugin, { services, clock, publicUrl: config.publicUrl });
+  const csrfHmacKey = await getOrCreateSetting(database.db, 'csrf_hmac_key', () => randomBytes(32).toString('base64url'));
+  await app.register(consolePlugin, { services, clock, publicUrl: config.publicUrl, csrfHmacKey });
 
   app.setNotFoundHandler((request, reply) =>
     request.url.startsWith('/console/')

@@ -5,8 +5,6 @@ import { z } from 'zod';
  * The only reader of process.env. One schema, validated at start: a bad value stops the start
  * with the variable's name. docs/configuration.md documents every key.
  */
-const booleanString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -20,7 +18,17 @@ const envSchema = z.object({
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: booleanString.default(false),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .superRefine((v, ctx) => {
+      if (v === 'true') {
+        ctx.addIssue({ code: 'custom', message: 'give the number of proxies in front of the server (e.g. 1) or their addresses/CIDR ranges; "true" would let any client choose its own address' });
+      } else if (v !== 'false' && !/^\d{1,2}$/.test(v) && !v.split(',').every((part) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(part.trim()))) {
+        ctx.addIssue({ code: 'custom', message: 'must be false, a number of proxies (e.g. 1), or comma-separated proxy addresses/CIDR ranges' });
+      }
+    })
+    .transform((v): false | number | string[] => (v === 'false' || v === '0' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((p) => p.trim()))),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(20),
   SIGN_IN_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(10),
   SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
@@ -35,7 +43,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  readonly trustProxy: boolean;
+  /** false, the number of proxy hops to trust, or the proxies' addresses/CIDR ranges. */
+  readonly trustProxy: false | number | string[];
   readonly authFailuresPerMinute: number;
   readonly signInFailuresPerMinute: number;
   readonly sessionTtlMs: number;

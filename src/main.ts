@@ -35,6 +35,9 @@ export async function serve(config: Config, logger: Logger): Promise<App> {
   } else {
     lines.push(`  Sign in at ${consoleUrl}/sign-in`);
   }
+  if (!/^https:\/\/|^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(config.publicUrl)) {
+    lines.push('', `  WARNING: PUBLIC_URL ${config.publicUrl} is not https. Sessions and secrets would cross the network in clear text; put TLS in front and set PUBLIC_URL to the https:// address.`);
+  }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
   const shutdown = (signal: string) => {

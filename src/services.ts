@@ -10,6 +10,7 @@ import { createCredentialService } from './domain/credentials/credential-service
 import { createVerifiedCredentialCache } from './domain/credentials/verified-credential-cache.js';
 import { createCustomerService } from './domain/customers/customer-service.js';
 import { createThrottle } from './domain/throttle/throttle.js';
+import { createFormSubmissions } from './domain/form-submissions.js';
 
 /** Composition root: every domain service, built with explicit dependencies and no singletons. */
 export function createServices(deps: { config: Config; database: Database; clock: Clock; logger: Logger }) {
@@ -37,6 +38,7 @@ export function createServices(deps: { config: Config; database: Database; clock
     credentials: createCredentialService({ db, clock, audit, changes: database.changes, cache: credentialCache }),
     clientAuthenticator,
     customers: createCustomerService({ db }),
+    formSubmissions: createFormSubmissions({ db, clock }),
     async close() {
       await clientAuthenticator.close();
     },

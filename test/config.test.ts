@@ -28,6 +28,7 @@ describe('configuration from the environment', () => {
     ['DATABASE_URL', 'mysql://db/x'],
     ['LOG_LEVEL', 'loud'],
     ['TRUST_PROXY', 'maybe'],
+    ['TRUST_PROXY', 'true'],
   ])('stops the start naming %s when it is %j', (key, value) => {
     let error: unknown;
     try {
@@ -37,5 +38,17 @@ describe('configuration from the environment', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^${key}: `))]);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('refuses "true", which would let any client pick its address', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: .*number of proxies/);
+  });
+
+  it('takes a hop count or proxy addresses', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7' }).trustProxy).toEqual(['10.0.0.0/8', '192.0.2.7']);
+    expect(loadConfig({}).trustProxy).toBe(false);
   });
 });

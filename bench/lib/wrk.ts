@@ -109,3 +109,26 @@ export function runWrk(options: WrkOptions): Promise<WrkResult> {
     });
   });
 }
+
+/** Merges runs of the same load: totals for counts, request-weighted means for latency percentiles. */
+export function combineRuns(parts: WrkResult[]): WrkResult {
+  const sum = (f: (r: WrkResult) => number) => parts.reduce((total, r) => total + f(r), 0);
+  const requests = sum((r) => r.requests);
+  const durationSeconds = sum((r) => r.durationSeconds);
+  const weighted = (f: (r: WrkResult) => number) => (requests > 0 ? sum((r) => f(r) * r.requests) / requests : 0);
+  const statuses: Record<string, number> = {};
+  for (const part of parts) for (const [code, n] of Object.entries(part.statuses ?? {})) statuses[code] = (statuses[code] ?? 0) + n;
+  return {
+    requests,
+    durationSeconds,
+    requestsPerSecond: durationSeconds > 0 ? requests / durationSeconds : 0,
+    p50Ms: weighted((r) => r.p50Ms),
+    p90Ms: weighted((r) => r.p90Ms),
+    p99Ms: weighted((r) => r.p99Ms),
+    maxMs: Math.max(0, ...parts.map((r) => r.maxMs)),
+    meanMs: weighted((r) => r.meanMs),
+    statusErrors: sum((r) => r.statusErrors),
+    socketErrors: sum((r) => r.socketErrors),
+    ...(parts.some((r) => r.statuses) && { statuses }),
+  };
+}

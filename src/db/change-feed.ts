@@ -21,6 +21,11 @@ export interface ChangeFeed {
   subscribe(listener: (event: ChangeEvent) => void): () => void;
   /** Called when delivery was interrupted: caches must drop everything. */
   onReset(listener: () => void): () => void;
+  /**
+   * Whether delivery is confirmed working within the last STALE_AFTER_MS. When it is not (a
+   * connection that died silently, a paused process), caches must re-check the database.
+   */
+  isCurrent(): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -32,11 +37,19 @@ type FeedOptions =
 const SQLITE_POLL_MS = 200;
 const SQLITE_RETENTION_MS = 60_000;
 const PG_RECONNECT_MS = 500;
+/** The PostgreSQL listener notifies itself this often, so a silently dead connection shows. */
+const PG_HEARTBEAT_MS = 250;
+/** Past this without a heartbeat, the listener connection is replaced. */
+const PG_DEAD_AFTER_MS = 2_000;
+export const STALE_AFTER_MS = 750;
+const HEARTBEAT_TOPIC = 'heartbeat';
 
 export function createChangeFeed(options: FeedOptions): ChangeFeed {
   const listeners = new Set<(event: ChangeEvent) => void>();
   const resetListeners = new Set<() => void>();
-  const emit = (event: ChangeEvent) => listeners.forEach((l) => l(event));
+  const emit = (event: ChangeEvent) => {
+    if (event.topic !== HEARTBEAT_TOPIC) listeners.forEach((l) => l(event));
+  };
   const emitReset = () => resetListeners.forEach((l) => l());
   const base = {
     subscribe(listener: (event: ChangeEvent) => void) {
@@ -57,13 +70,16 @@ function sqlitePolling(db: Kysely<DB>, logger: Logger, emit: (e: ChangeEvent) =>
   let lastId = 0;
   let timer: NodeJS.Timeout | undefined;
   let polls = 0;
+  let confirmedAt = 0;
   const poll = async () => {
+    const started = Date.now();
     try {
       const rows = await db.selectFrom('change_events').select(['id', 'topic', 'key']).where('id', '>', lastId).orderBy('id').execute();
       for (const row of rows) {
         lastId = row.id;
         emit({ topic: row.topic, key: row.key });
       }
+      confirmedAt = started;
       if (++polls % 300 === 0) {
         await db.deleteFrom('change_events').where('at', '<', Date.now() - SQLITE_RETENTION_MS).execute();
       }
@@ -76,9 +92,11 @@ function sqlitePolling(db: Kysely<DB>, logger: Logger, emit: (e: ChangeEvent) =>
     async publish(trx: Kysely<DB>, event: ChangeEvent) {
       await trx.insertInto('change_events').values({ topic: event.topic, key: event.key, at: Date.now() }).execute();
     },
+    isCurrent: () => Date.now() - confirmedAt < STALE_AFTER_MS,
     async start() {
       const row = await db.selectFrom('change_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
       lastId = Number(row?.max ?? 0);
+      confirmedAt = Date.now();
       const loop = async () => {
         await poll();
         if (timer) timer = setTimeout(loop, SQLITE_POLL_MS).unref();
@@ -101,44 +119,74 @@ function postgresListen(
   let client: pg.Client | undefined;
   let stopped = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let heartbeatPending = false;
+  let confirmedAt = 0;
+  const heartbeat = JSON.stringify({ topic: HEARTBEAT_TOPIC, key: '' });
+
+  const replace = (c: pg.Client, reason: string, error?: unknown) => {
+    if (stopped || client !== c) return;
+    client = undefined;
+    logger.warn({ err: error, reason }, 'change feed connection lost; dropping caches and reconnecting');
+    emitReset();
+    // end() waits for a reply that a dead connection never sends; destroy the socket instead.
+    (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    void c.end().catch(() => undefined);
+    reconnectTimer = setTimeout(() => void connect().catch((e: unknown) => logger.warn({ err: e }, 'change feed reconnect failed')), PG_RECONNECT_MS).unref();
+  };
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client(clientConfig);
+    const c = new pg.Client({ ...clientConfig, keepAlive: true, connectionTimeoutMillis: 5_000 });
     c.on('notification', (message) => {
       if (message.channel !== channel || !message.payload) return;
+      confirmedAt = Date.now();
       try {
-        const event = JSON.parse(message.payload) as ChangeEvent;
-        emit(event);
+        emit(JSON.parse(message.payload) as ChangeEvent);
       } catch {
         logger.warn('ignored a malformed change notification');
       }
     });
-    const lost = (error?: unknown) => {
-      if (stopped || client !== c) return;
-      client = undefined;
-      logger.warn({ err: error }, 'change feed connection lost; dropping caches and reconnecting');
-      emitReset();
-      reconnectTimer = setTimeout(() => void connect().catch(lost), PG_RECONNECT_MS).unref();
-    };
-    c.on('error', lost);
-    c.on('end', () => lost());
+    c.on('error', (error) => replace(c, 'error', error));
+    c.on('end', () => replace(c, 'end'));
     client = c;
-    await c.connect();
-    await c.query(`LISTEN ${channel}`);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (error) {
+      replace(c, 'connect failed', error);
+      throw error;
+    }
+    confirmedAt = Date.now();
+    heartbeatPending = false;
     // Anything changed while we were not listening is unknown: start from empty caches.
     emitReset();
   };
 
+  const beat = () => {
+    const c = client;
+    if (!c) return;
+    if (Date.now() - confirmedAt > PG_DEAD_AFTER_MS) return replace(c, 'no heartbeat');
+    if (heartbeatPending) return;
+    heartbeatPending = true;
+    c.query('SELECT pg_notify($1, $2)', [channel, heartbeat]).then(
+      () => (heartbeatPending = false),
+      () => (heartbeatPending = false),
+    );
+  };
+
   return {
+    isCurrent: () => client !== undefined && Date.now() - confirmedAt < STALE_AFTER_MS,
     async publish(trx: Kysely<DB>, event: ChangeEvent) {
       await sql`select pg_notify(${channel}, ${JSON.stringify(event)})`.execute(trx);
     },
     async start() {
       await connect();
+      heartbeatTimer = setInterval(beat, PG_HEARTBEAT_MS).unref();
     },
     async stop() {
       stopped = true;
       if (reconnectTimer) clearTimeout(reconnectTimer);
+      if (heartbeatTimer) clearInterval(heartbeatTimer);
       const c = client;
       client = undefined;
       await c?.end().catch(() => undefined);

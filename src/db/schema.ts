@@ -26,6 +26,8 @@ export interface CredentialsTable {
   updated_at: number;
   secret_updated_at: number | null;
   last_used_at: number | null;
+  /** Application credentials only: the app they authenticate the token exchange for. */
+  application_id: string | null;
 }
 
 export interface AdminsTable {
@@ -91,8 +93,59 @@ export interface CustomersTable {
   id: string;
   account_id: string;
   idp_id: string;
+  entity_id: Generated<string>;
+  enabled: Generated<number>;
+  /** JSON of the IdP settings (see domain/connections/customer-schemas.ts). */
+  settings: Generated<string>;
   created_at: number;
   updated_at: number;
+}
+
+export type ApplicationKind = 'saml' | 'rest';
+
+export interface ApplicationsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  kind: ApplicationKind;
+  enabled: number;
+  multiplexed: number;
+  sp_entity_id: string | null;
+  /** JSON of the kind-specific settings (see domain/applications/application-schemas.ts). */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AppConnectionsTable {
+  customer_id: string;
+  application_id: string;
+  account_id: string;
+  multiplexed: number;
+  created_at: number;
+}
+
+export interface CustomerEmailDomainsTable {
+  account_id: string;
+  domain: string;
+  customer_id: string;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  account_id: string;
+  status: 'active' | 'next' | 'retired';
+  private_key_pem: string;
+  certificate_pem: string;
+  not_after: number;
+  created_at: number;
+  promoted_at: number | null;
+}
+
+export interface FormSubmissionsTable {
+  key: string;
+  account_id: string;
+  at: number;
 }
 
 export interface DB {
@@ -106,4 +159,9 @@ export interface DB {
   change_events: ChangeEventsTable;
   instance_settings: InstanceSettingsTable;
   customers: CustomersTable;
+  applications: ApplicationsTable;
+  app_connections: AppConnectionsTable;
+  customer_email_domains: CustomerEmailDomainsTable;
+  signing_keys: SigningKeysTable;
+  form_submissions: FormSubmissionsTable;
 }

@@ -131,6 +131,36 @@ describe.each(testDialects)('HTTP Basic authentication of the Customer Connectio
     expect(refusedAfter).toBeLessThan(1000);
   });
 
+  it('re-checks a cached secret against the database when change notifications stop arriving', async () => {
+    const location = newDatabaseLocation(dialect);
+    const first = await startInstance(location);
+    const second = await startInstance(location);
+    instances.push(first, second);
+    const client = await accountWithCredential(first.app);
+    const authorization = curlBasic(client.clientId, client.clientSecret);
+    expect((await second.app.inject({ method: 'GET', url: SP_MANAGED, headers: { authorization } })).statusCode).toBe(200);
+    // The second instance stops hearing of changes, as when its listener connection dies silently.
+    await second.database.changes.stop();
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await second.app.inject({ method: 'GET', url: SP_MANAGED, headers: { authorization } })).statusCode).toBe(200);
+    await first.app.services.credentials.deleteConnectionApiCredential(operatorActor(client.accountId), client.credentialId);
+    expect((await second.app.inject({ method: 'GET', url: SP_MANAGED, headers: { authorization } })).statusCode).toBe(401);
+  });
+
+  it('counts failures per real client address behind a trusted proxy, whatever X-Forwarded-For claims', async () => {
+    const { app } = await start({ env: { TRUST_PROXY: '1' } });
+    const attempt = (spoofed: string) =>
+      app.inject({
+        method: 'GET',
+        url: SP_MANAGED,
+        // The proxy (10.9.9.9) appends the real client (198.51.100.7) after whatever the client sent.
+        headers: { authorization: curlBasic(`guess-${spoofed}`, 'guessed-secret-12345'), 'x-forwarded-for': `${spoofed}, 198.51.100.7` },
+        remoteAddress: '10.9.9.9',
+      });
+    for (let i = 0; i < 20; i++) expect((await attempt(`203.0.113.${i}`)).statusCode).toBe(401);
+    expect((await attempt('203.0.113.99')).statusCode).toBe(429);
+  });
+
   it('throttles failures per client ID: the 21st failure in a minute gets 429 with Retry-After', async () => {
     const { app, clock } = await start();
     const client = await accountWithCredential(app);

@@ -101,7 +101,7 @@ describe.each(testDialects)('Connection API credentials (%s)', (dialect) => {
       description: 'new',
       clientSecret: 'replacement-secret-0001',
     });
-    expect(edited.credential).toMatchObject({ clientId: created.credential.clientId, description: 'new', secretHint: '…0001' });
+    expect(edited.credential).toMatchObject({ clientId: created.credential.clientId, description: 'new', secretHint: 'custom secret' });
     expect(edited.credential.updatedAt).toBe(created.credential.createdAt + 5_000);
     expect(edited.clientSecret).toBe('replacement-secret-0001');
     await expect(

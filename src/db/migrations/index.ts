@@ -1,12 +1,14 @@
 import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../database.js';
 import * as initial from './0001-initial.js';
+import * as applicationsAndConnections from './0002-applications-and-connections.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
 /** Migrations in order. Written once for both dialects; the dialect is passed where they differ. */
 const migrations: Record<string, DialectMigration> = {
   '0001-initial': initial,
+  '0002-applications-and-connections': applicationsAndConnections,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

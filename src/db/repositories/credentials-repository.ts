@@ -14,6 +14,7 @@ export interface CredentialRecord {
   updatedAt: number;
   secretUpdatedAt: number | null;
   lastUsedAt: number | null;
+  applicationId: string | null;
 }
 
 function toRecord(row: Selectable<CredentialsTable>): CredentialRecord {
@@ -30,6 +31,7 @@ function toRecord(row: Selectable<CredentialsTable>): CredentialRecord {
     updatedAt: row.updated_at,
     secretUpdatedAt: row.secret_updated_at,
     lastUsedAt: row.last_used_at,
+    applicationId: row.application_id,
   };
 }
 
@@ -49,6 +51,7 @@ export async function insertCredential(db: Kysely<DB>, c: CredentialRecord): Pro
       updated_at: c.updatedAt,
       secret_updated_at: c.secretUpdatedAt,
       last_used_at: c.lastUsedAt,
+      application_id: c.applicationId,
     })
     .execute();
 }

@@ -50,6 +50,7 @@ export function createAccountService(deps: { db: Kysely<DB>; clock: Clock; audit
         updatedAt: now,
         secretUpdatedAt: null,
         lastUsedAt: null,
+        applicationId: null,
       });
       await audit.record(trx, actorOf(account.id), { action: 'account.created', targetKind: 'account', targetId: account.id, details: { name: validName } });
     });

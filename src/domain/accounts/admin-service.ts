@@ -11,7 +11,7 @@ import { AppError } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { hashSecret, verifyAgainstDummy, verifySecret } from '../credentials/secrets.js';
-import type { Throttle } from '../throttle/throttle.js';
+import { throttleKeyForAddress, type Throttle } from '../throttle/throttle.js';
 import { parseInput } from '../validation.js';
 import { hashToken } from './account-service.js';
 
@@ -106,7 +106,7 @@ export function createAdminService(deps: { db: Kysely<DB>; clock: Clock; audit: 
     /** Checks an email and password, throttled per source address and per email before the slow hash. */
     async signIn(credentials: { email: string; password: string }, sourceIp: string) {
       const email = credentials.email.trim().toLowerCase();
-      const reservation = await throttle.reserve([`signin-ip:${sourceIp}`, `signin-email:${email}`]);
+      const reservation = await throttle.reserve([`signin-${throttleKeyForAddress(sourceIp)}`, `signin-email:${email}`]);
       const admin = await findAdminByEmail(db, email);
       const ok = admin ? await verifySecret(admin.passwordHash, credentials.password) : await verifyAgainstDummy(credentials.password);
       if (!admin || !ok) {

@@ -7,7 +7,8 @@ import { AppError } from '../../errors.js';
 import type { Throttle } from '../throttle/throttle.js';
 import { parseBasicAuthorization, type ClientCredentials } from './basic-authorization.js';
 import { verifyAgainstDummy, verifySecret } from './secrets.js';
-import type { Principal, VerifiedCredentialCache } from './verified-credential-cache.js';
+import type { CachedPrincipal, Principal, VerifiedCredentialCache } from './verified-credential-cache.js';
+import { throttleKeyForAddress } from '../throttle/throttle.js';
 
 export interface AuthenticationRequest {
   authorization: string | undefined;
@@ -70,8 +71,16 @@ export function createClientAuthenticator(deps: {
       kind: record.kind,
       description: record.description,
     };
-    cache.remember(generation, principal, candidate.secret);
+    cache.remember(generation, principal, candidate.secret, record.secretHash);
     return principal;
+  };
+
+  /** A cached entry while change notifications are not confirmed: valid if the stored hash is unchanged. */
+  const stillValid = async (hit: CachedPrincipal, accept: readonly CredentialKind[]) => {
+    const record = await findCredentialByClientId(db, hit.principal.clientId);
+    if (record && record.secretHash === hit.secretHash && record.enabled && accept.includes(record.kind)) return true;
+    cache.evict(hit.principal.clientId);
+    return false;
   };
 
   return {
@@ -84,10 +93,11 @@ export function createClientAuthenticator(deps: {
       }
       for (const candidate of parsed.candidates) {
         const hit = cache.lookup(candidate.clientId, candidate.secret);
-        if (hit && accept.includes(hit.kind)) return accepted(hit);
+        if (hit && accept.includes(hit.principal.kind) && (hit.current || (await stillValid(hit, accept)))) return accepted(hit.principal);
       }
       const clientIds = [...new Set(parsed.candidates.map((c) => c.clientId))];
-      const reservation = await throttle.reserve([`ip:${sourceIp}`, ...clientIds.map((id) => `client:${id}`)]);
+      // Each candidate may cost one slow hash, so each counts as one attempt.
+      const reservation = await throttle.reserve([throttleKeyForAddress(sourceIp), ...clientIds.map((id) => `client:${id}`)], parsed.candidates.length);
       for (const candidate of parsed.candidates) {
         const principal = await verifyWithDatabase(candidate, accept);
         if (principal) {

@@ -14,12 +14,16 @@ import {
   type CredentialPatch,
   type CredentialRecord,
 } from '../../db/repositories/credentials-repository.js';
+import { z } from 'zod';
+import { findApplication } from '../../db/repositories/applications-repository.js';
 import { AppError } from '../../errors.js';
+import { applicationCredentialInput } from '../applications/application-schemas.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { parseInput } from '../validation.js';
 import {
   createConnectionApiCredentialInput,
+  descriptionSchema,
   updateConnectionApiCredentialInput,
   updateGlobalCredentialInput,
   type CreateConnectionApiCredentialInput,
@@ -42,6 +46,8 @@ export interface CredentialView {
   updatedAt: number;
   secretUpdatedAt: number | null;
   lastUsedAt: number | null;
+  /** Application credentials: the saasid they are bound to. */
+  applicationId: string | null;
 }
 
 /** Returned once, by the operation that set the secret; the only time it exists in plaintext. */
@@ -51,6 +57,7 @@ export interface CredentialWithSecret {
 }
 
 export const MAX_CONNECTION_API_CREDENTIALS = 3;
+export const MAX_APPLICATION_CREDENTIALS = 30;
 
 export function toCredentialView(r: CredentialRecord): CredentialView {
   return {
@@ -64,6 +71,7 @@ export function toCredentialView(r: CredentialRecord): CredentialView {
     updatedAt: r.updatedAt,
     secretUpdatedAt: r.secretUpdatedAt,
     lastUsedAt: r.lastUsedAt,
+    applicationId: r.applicationId,
   };
 }
 
@@ -100,6 +108,61 @@ export function createCredentialService(deps: {
     return global;
   };
 
+  const limits = {
+    connection_api: {
+      max: MAX_CONNECTION_API_CREDENTIALS,
+      message: `An account can have at most ${MAX_CONNECTION_API_CREDENTIALS} Connection API credentials. Delete one to add another.`,
+    },
+    application: {
+      max: MAX_APPLICATION_CREDENTIALS,
+      message: `An account can have at most ${MAX_APPLICATION_CREDENTIALS} application credentials. Delete one to add another.`,
+    },
+  } as const;
+
+  /** Creates a credential of a kind with a per-account limit; the count and insert share one lock. */
+  const createLimited = async (
+    actor: Actor,
+    spec: { kind: keyof typeof limits; description: string; customSecret: string | undefined; applicationId: string | null },
+  ): Promise<CredentialWithSecret> => {
+    // Hash outside the transaction: the slow hash must not hold the account lock.
+    const secret = await newSecret(spec.customSecret);
+    const now = clock.now();
+    const record: CredentialRecord = {
+      id: randomUUID(),
+      accountId: actor.accountId,
+      kind: spec.kind,
+      clientId: randomUUID(),
+      description: spec.description,
+      secretHash: secret.hash,
+      secretHint: secret.hint,
+      enabled: true,
+      createdAt: now,
+      updatedAt: now,
+      secretUpdatedAt: now,
+      lastUsedAt: null,
+      applicationId: spec.applicationId,
+    };
+    await db.transaction().execute(async (trx) => {
+      if (!(await lockAccount(trx, actor.accountId))) throw new AppError('ACCOUNT_NOT_FOUND', 'The account does not exist.');
+      if ((await countCredentials(trx, actor.accountId, spec.kind)) >= limits[spec.kind].max) {
+        throw new AppError('CREDENTIAL_LIMIT_REACHED', limits[spec.kind].message);
+      }
+      await insertCredential(trx, record);
+      await audit.record(trx, actor, {
+        action: `${spec.kind}_credential.created`,
+        targetKind: 'credential',
+        targetId: record.clientId,
+        details: {
+          description: spec.description,
+          secretHint: secret.hint,
+          customSecret: spec.customSecret !== undefined,
+          ...(spec.applicationId && { saasid: spec.applicationId }),
+        },
+      });
+    });
+    return { credential: toCredentialView(record), clientSecret: secret.secret };
+  };
+
   return {
     async listConnectionApiCredentials(accountId: string): Promise<CredentialView[]> {
       return (await listCredentials(db, accountId, 'connection_api')).map(toCredentialView);
@@ -113,41 +176,53 @@ export function createCredentialService(deps: {
 
     async createConnectionApiCredential(actor: Actor, input: CreateConnectionApiCredentialInput): Promise<CredentialWithSecret> {
       const { description, clientSecret } = parseInput(createConnectionApiCredentialInput, input);
-      // Hash outside the transaction: the slow hash must not hold the account lock.
-      const secret = await newSecret(clientSecret);
-      const now = clock.now();
-      const record: CredentialRecord = {
-        id: randomUUID(),
-        accountId: actor.accountId,
-        kind: 'connection_api',
-        clientId: randomUUID(),
-        description,
-        secretHash: secret.hash,
-        secretHint: secret.hint,
-        enabled: true,
-        createdAt: now,
-        updatedAt: now,
-        secretUpdatedAt: now,
-        lastUsedAt: null,
-      };
-      await db.transaction().execute(async (trx) => {
-        if (!(await lockAccount(trx, actor.accountId))) throw new AppError('ACCOUNT_NOT_FOUND', 'The account does not exist.');
-        const existing = await countCredentials(trx, actor.accountId, 'connection_api');
-        if (existing >= MAX_CONNECTION_API_CREDENTIALS) {
-          throw new AppError(
-            'CREDENTIAL_LIMIT_REACHED',
-            `An account can have at most ${MAX_CONNECTION_API_CREDENTIALS} Connection API credentials. Delete one to add another.`,
-          );
-        }
-        await insertCredential(trx, record);
-        await audit.record(trx, actor, {
-          action: 'connection_api_credential.created',
-          targetKind: 'credential',
-          targetId: record.clientId,
-          details: { description, secretHint: secret.hint, customSecret: clientSecret !== undefined },
+      return createLimited(actor, { kind: 'connection_api', description, customSecret: clientSecret, applicationId: null });
+    },
+
+    async listApplicationCredentials(accountId: string): Promise<CredentialView[]> {
+      return (await listCredentials(db, accountId, 'application')).map(toCredentialView);
+    },
+
+    /** Application credentials: always a generated secret, bound to one application. */
+    async createApplicationCredential(actor: Actor, input: z.input<typeof applicationCredentialInput>): Promise<CredentialWithSecret> {
+      const { saasid, description } = parseInput(applicationCredentialInput, input);
+      if (!(await findApplication(db, actor.accountId, saasid))) {
+        throw new AppError('APPLICATION_NOT_FOUND', `No application with saasid ${saasid} in this account.`, {
+          fields: [{ field: 'saasid', message: 'is not one of your applications' }],
         });
+      }
+      return createLimited(actor, { kind: 'application', description, customSecret: undefined, applicationId: saasid });
+    },
+
+    /** Only the description of an application credential can change; rotate by creating a new one. */
+    async updateApplicationCredential(actor: Actor, id: string, input: { description: string }): Promise<CredentialView> {
+      const { description } = parseInput(z.strictObject({ description: descriptionSchema }), input);
+      const current = await findCredential(db, actor.accountId, id);
+      if (!current || current.kind !== 'application') throw notFound();
+      await db.transaction().execute(async (trx) => {
+        await updateCredential(trx, actor.accountId, id, { description, updatedAt: clock.now() });
+        await audit.record(trx, actor, { action: 'application_credential.updated', targetKind: 'credential', targetId: current.clientId, details: { description } });
       });
-      return { credential: toCredentialView(record), clientSecret: secret.secret };
+      return toCredentialView({ ...current, description, updatedAt: clock.now() });
+    },
+
+    async deleteApplicationCredential(actor: Actor, id: string): Promise<void> {
+      const current = await findCredential(db, actor.accountId, id);
+      if (!current || current.kind !== 'application') throw notFound();
+      await commitChange(current.clientId, async (trx) => {
+        await deleteCredential(trx, actor.accountId, id);
+        await audit.record(trx, actor, { action: 'application_credential.deleted', targetKind: 'credential', targetId: current.clientId, details: { description: current.description } });
+      });
+    },
+
+    /**
+     * Inside an application's deletion: announces that its credentials are gone. Returns what to
+     * run after the commit to evict them here at once.
+     */
+    async revokeApplicationCredentials(trx: Kysely<DB>, accountId: string, saasid: string): Promise<() => void> {
+      const bound = (await listCredentials(trx, accountId, 'application')).filter((c) => c.applicationId === saasid);
+      for (const c of bound) await changes.publish(trx, { topic: CREDENTIAL_TOPIC, key: c.clientId });
+      return () => bound.forEach((c) => cache.evict(c.clientId));
     },
 
     /** Changes the description and/or the secret; the client ID never changes. */

@@ -25,11 +25,12 @@ export const customSecretSchema = z
   .refine((s) => s.trim() === s, 'must not start or end with a space')
   .refine((s) => s.normalize('NFC') === s, 'must be in Unicode normalization form C (NFC), as typed');
 
-/** What stays visible after the secret itself is gone: its last four characters. */
+/**
+ * What stays visible after the secret itself is gone. A generated secret shows its last four
+ * characters (24 of its 256 bits); a typed one shows none, since it may be short or guessable.
+ */
 export function secretHint(secret: string): string {
-  const chars = Array.from(secret);
-  const prefix = secret.startsWith(GENERATED_SECRET_PREFIX) ? GENERATED_SECRET_PREFIX : '';
-  return `${prefix}…${chars.slice(-4).join('')}`;
+  return GENERATED_SECRET_PATTERN.test(secret) ? `${GENERATED_SECRET_PREFIX}…${secret.slice(-4)}` : 'custom secret';
 }
 
 // OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): slow enough that a stolen database does

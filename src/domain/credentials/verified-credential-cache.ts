@@ -17,11 +17,23 @@ export interface Principal {
  * before an eviction from re-caching the old secret.
  */
 export interface VerifiedCredentialCache {
-  lookup(clientId: string, secret: string): Principal | undefined;
+  /** The principal, if this secret was verified for this client ID, and whether that is known to be current. */
+  lookup(clientId: string, secret: string): CachedPrincipal | undefined;
   /** The generation to pass back to `remember`, read before the database is consulted. */
   generation(): number;
-  remember(generation: number, principal: Principal, secret: string): void;
+  remember(generation: number, principal: Principal, secret: string, secretHash: string): void;
   evict(clientId: string): void;
+}
+
+export interface CachedPrincipal {
+  principal: Principal;
+  /** The stored hash the secret was verified against: unchanged in the database means still valid. */
+  secretHash: string;
+  /**
+   * False while change notifications are not confirmed to be arriving: the caller must check
+   * the database (cheaply, by hash) before trusting the entry.
+   */
+  current: boolean;
 }
 
 export const CREDENTIAL_TOPIC = 'credential';
@@ -29,7 +41,7 @@ const MAX_ENTRIES = 50_000;
 
 export function createVerifiedCredentialCache(changes: ChangeFeed): VerifiedCredentialCache {
   const digester = createSecretDigester();
-  const entries = new Map<string, { principal: Principal; digest: Buffer }>();
+  const entries = new Map<string, { principal: Principal; digest: Buffer; secretHash: string }>();
   let generation = 0;
 
   const evict = (clientId: string) => {
@@ -47,14 +59,14 @@ export function createVerifiedCredentialCache(changes: ChangeFeed): VerifiedCred
   return {
     lookup(clientId, secret) {
       const entry = entries.get(clientId);
-      if (!entry) return undefined;
-      return digester.equal(entry.digest, digester.digest(secret)) ? entry.principal : undefined;
+      if (!entry || !digester.equal(entry.digest, digester.digest(secret))) return undefined;
+      return { principal: entry.principal, secretHash: entry.secretHash, current: changes.isCurrent() };
     },
     generation: () => generation,
-    remember(seenGeneration, principal, secret) {
+    remember(seenGeneration, principal, secret, secretHash) {
       if (seenGeneration !== generation) return;
       if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
-      entries.set(principal.clientId, { principal, digest: digester.digest(secret) });
+      entries.set(principal.clientId, { principal, digest: digester.digest(secret), secretHash });
     },
     evict,
   };

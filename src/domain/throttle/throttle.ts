@@ -13,14 +13,29 @@ import { AppError } from '../../errors.js';
 const WINDOW_MS = 60_000;
 
 /**
+ * The throttle key of a source address. An IPv6 host usually controls a whole /64, so IPv6
+ * addresses count per /64 prefix; IPv4 (also IPv4-mapped IPv6) per address.
+ */
+export function throttleKeyForAddress(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return `ip:${mapped[1]}`;
+  if (!ip.includes(':')) return `ip:${ip}`;
+  const [head = '', tail = ''] = ip.split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : ip.split(':');
+  return `ip6:${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/**
  * Limits attempts per key (a source address, a client ID, an email) to `limitPerMinute` in any
  * sliding 60 s window, shared by every instance through the database. An attempt reserves its
  * slot *before* the expensive check runs and gives it back on success, so racing requests can
  * never get more than the limit of slow-hash checks.
  */
 export interface Throttle {
-  /** Reserves one attempt on every key, or throws TOO_MANY_ATTEMPTS (429) naming how long to wait. */
-  reserve(keys: string[]): Promise<AttemptReservation>;
+  /** Reserves `weight` attempts (default 1) on every key, or throws TOO_MANY_ATTEMPTS (429) naming how long to wait. */
+  reserve(keys: string[], weight?: number): Promise<AttemptReservation>;
 }
 
 export interface AttemptReservation {
@@ -40,14 +55,14 @@ export function createThrottle(deps: { db: Kysely<DB>; clock: Clock; limitPerMin
     });
 
   return {
-    async reserve(keys) {
+    async reserve(keys, weight = 1) {
       const now = clock.now();
       for (const key of keys) {
         const until = blockedUntil.get(key);
         if (until !== undefined && until > now) throw refuse(until, now);
         if (until !== undefined) blockedUntil.delete(key);
       }
-      const events = keys.map((key) => ({ id: randomUUID(), key, at: now }));
+      const events = keys.flatMap((key) => Array.from({ length: weight }, () => ({ id: randomUUID(), key, at: now })));
       await insertThrottleEvents(db, events);
       const counts = await countThrottleEvents(db, keys, now - WINDOW_MS);
       let until = 0;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
+import { csrfToken } from './console-session.js';
 import { adminActor } from './console-session.js';
 import { auditLogPage } from './pages/audit-log-page.js';
 
@@ -12,7 +13,7 @@ export function registerAuditRoutes(app: FastifyInstance, services: Services): v
       beforeId: Number.isSafeInteger(before) && before > 0 ? before : undefined,
       limit: PAGE_SIZE,
     });
-    const chrome = { admin: request.admin && { email: request.admin.email }, csrfToken: reply.generateCsrf() };
+    const chrome = { admin: request.admin && { email: request.admin.email }, csrfToken: csrfToken(request, reply) };
     return reply.type('text/html').send(auditLogPage(chrome, page).value);
   });
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { Services } from '../../services.js';
+import { csrfToken } from './console-session.js';
 import type { CookiePolicy } from './console-session.js';
 import { clearSessionCookie, setSessionCookie } from './console-session.js';
 import { formOf, submitForm } from './forms.js';
@@ -15,7 +16,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { services: Servi
 
   app.get('/console/sign-in', async (request, reply) => {
     if (request.admin) return reply.redirect('/console/account/integration');
-    return reply.type('text/html').send(signInPage({ csrfToken: reply.generateCsrf() }).value);
+    return reply.type('text/html').send(signInPage({ csrfToken: csrfToken(request, reply) }).value);
   });
 
   app.post('/console/sign-in', { preValidation: app.csrfProtection }, async (request, reply) => {
@@ -25,18 +26,23 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { services: Servi
       return reply
         .code(outcome.status)
         .type('text/html')
-        .send(signInPage({ csrfToken: reply.generateCsrf(), email: form.email, error: outcome.message }).value);
+        .send(signInPage({ csrfToken: csrfToken(request, reply), email: form.email, error: outcome.message }).value);
     }
     setSessionCookie(reply, cookie, outcome.value.token, outcome.value.expiresAt, clock.now());
     return reply.redirect('/console/account/integration', 303);
   });
 
-  app.post('/console/sign-out', { preValidation: app.csrfProtection }, async (request, reply) => {
+  // Public, so that signing out of an already-expired session still clears the cookie.
+  app.post(
+    '/console/sign-out',
+    { preValidation: (request, reply, done) => (request.admin ? app.csrfProtection(request, reply, done) : done()) },
+    async (request, reply) => {
     const token = request.cookies[cookie.name];
-    if (token) await services.admins.signOut(token);
+    if (token && request.admin) await services.admins.signOut(token);
     clearSessionCookie(reply, cookie);
     return reply.redirect('/console/sign-in', 303);
-  });
+    },
+  );
 
   app.get<{ Querystring: { token?: string } }>('/console/setup', async (request, reply) => {
     const token = typeof request.query.token === 'string' ? request.query.token : '';
@@ -44,10 +50,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { services: Servi
       return reply
         .code(404)
         .type('text/html')
-        .send(signInPage({ csrfToken: reply.generateCsrf(), error: 'This setup link is not valid any more. Restart the server for a new one, or run "ssobridge admin create".' }).value);
+        .send(signInPage({ csrfToken: csrfToken(request, reply), error: 'This setup link is not valid any more. Restart the server for a new one, or run "ssobridge admin create".' }).value);
     }
     reply.header('Referrer-Policy', 'no-referrer');
-    return reply.type('text/html').send(setupPage({ csrfToken: reply.generateCsrf(), token }).value);
+    return reply.type('text/html').send(setupPage({ csrfToken: csrfToken(request, reply), token }).value);
   });
 
   app.post('/console/setup', { preValidation: app.csrfProtection }, async (request, reply) => {
@@ -57,7 +63,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { services: Servi
       reply
         .code(status)
         .type('text/html')
-        .send(setupPage({ csrfToken: reply.generateCsrf(), token, email: form.email, errors, ...(error && { error }) }).value);
+        .send(setupPage({ csrfToken: csrfToken(request, reply), token, email: form.email, errors, ...(error && { error }) }).value);
     if ((form.password ?? '') !== (form.confirm ?? '')) return rerender(400, { confirm: 'does not match the password' });
     const outcome = await submitForm(() => services.admins.completeSetup(token, { email: form.email ?? '', password: form.password ?? '' }, request.ip));
     if (!outcome.ok) return rerender(outcome.status, outcome.fields, outcome.message);

@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { Services } from '../../services.js';
+import { csrfToken } from './console-session.js';
 import { toAppError } from '../to-app-error.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
@@ -15,10 +16,13 @@ export function sendConsoleNotFound(request: FastifyRequest, reply: FastifyReply
   return reply.code(404).type('text/html').send(messagePage({ title: 'Page not found', message: 'There is no such page in the console.', requestId: request.id }).value);
 }
 
-const PUBLIC_PATHS = new Set(['/console', '/console/sign-in', '/console/setup']);
+const PUBLIC_PATHS = new Set(['/console', '/console/sign-in', '/console/sign-out', '/console/setup']);
 
 /** The admin console: server-rendered pages, a database session, CSRF tokens on every form. */
-export async function consolePlugin(app: FastifyInstance, options: { services: Services; clock: Clock; publicUrl: string }): Promise<void> {
+export async function consolePlugin(
+  app: FastifyInstance,
+  options: { services: Services; clock: Clock; publicUrl: string; csrfHmacKey: string },
+): Promise<void> {
   const { services, clock } = options;
   const cookie = sessionCookiePolicy(options.publicUrl);
 
@@ -27,6 +31,10 @@ export async function consolePlugin(app: FastifyInstance, options: { services: S
     sessionPlugin: '@fastify/cookie',
     cookieKey: cookie.secure ? '__Host-ssb_csrf' : 'ssb_csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: cookie.secure, signed: true },
+    // Tokens are bound to the session too: a token (or a planted CSRF cookie) from before
+    // sign-in, or from another session, does not validate.
+    csrfOpts: { userInfo: true, hmacKey: options.csrfHmacKey },
+    getUserInfo: (request: FastifyRequest) => request.admin?.sessionId ?? 'anonymous',
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -50,7 +58,7 @@ export async function consolePlugin(app: FastifyInstance, options: { services: S
     return reply
       .code(appError.status)
       .type('text/html')
-      .send(messagePage({ title: 'Something went wrong', message: appError.message, requestId: request.id, ...(admin && { admin, csrfToken: reply.generateCsrf() }) }).value);
+      .send(messagePage({ title: 'Something went wrong', message: appError.message, requestId: request.id, ...(admin && { admin, csrfToken: csrfToken(request, reply) }) }).value);
   });
 
   registerAuthRoutes(app, { services, clock, cookie });

@@ -39,3 +39,8 @@ export function adminActor(request: FastifyRequest): Actor {
   if (!admin) throw new Error('adminActor called on a request without a session');
   return { kind: 'admin', id: admin.adminId, label: admin.email, accountId: admin.accountId, sourceIp: request.ip };
 }
+
+/** A CSRF token for a form on this page, bound to the admin's session (or to "anonymous"). */
+export function csrfToken(request: FastifyRequest, reply: FastifyReply): string {
+  return reply.generateCsrf({ userInfo: request.admin?.sessionId ?? 'anonymous' });
+}

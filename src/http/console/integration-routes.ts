@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../services.js';
+import { csrfToken } from './console-session.js';
 import type { SafeHtml } from '../views/html.js';
 import { adminActor } from './console-session.js';
 import { formOf, optionalField, submitForm } from './forms.js';
@@ -20,6 +21,7 @@ type Params = { Params: { id: string } };
 
 // Notices after a redirect come from this fixed list, so the query string cannot inject text.
 const notices: Record<string, string> = {
+  repeated: 'That form was already submitted, so nothing was changed again. A secret is shown only once.',
   updated: 'Credentials updated.',
   deleted: 'Credentials deleted.',
   saved: 'Global credentials saved.',
@@ -27,7 +29,7 @@ const notices: Record<string, string> = {
 const noticeOf = (key: unknown) => (typeof key === 'string' ? notices[key] : undefined);
 
 function chromeOf(request: FastifyRequest, reply: FastifyReply) {
-  return { admin: request.admin && { email: request.admin.email }, csrfToken: reply.generateCsrf() };
+  return { admin: request.admin && { email: request.admin.email }, csrfToken: csrfToken(request, reply) };
 }
 
 function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {
@@ -44,6 +46,11 @@ function sendSecretPage(reply: FastifyReply, page: SafeHtml): FastifyReply {
 export function registerIntegrationRoutes(app: FastifyInstance, services: Services): void {
   const csrf = { preValidation: app.csrfProtection };
   const list = (accountId: string) => services.credentials.listConnectionApiCredentials(accountId);
+  const newKey = () => services.formSubmissions.newKey();
+  /** A re-posted form (a reload of the page that shows a secret) must not create or rotate again. */
+  const isRepeat = async (request: FastifyRequest) =>
+    !(await services.formSubmissions.claim(adminActor(request).accountId, formOf(request).submissionKey ?? ''));
+  const repeated = (reply: FastifyReply) => reply.redirect(`${CONNECTION_API_PATH}?notice=repeated`, 303);
 
   app.get('/console/account/integration', async (_request, reply) => reply.redirect(CONNECTION_API_PATH));
 
@@ -51,7 +58,7 @@ export function registerIntegrationRoutes(app: FastifyInstance, services: Servic
     const credentials = await list(adminActor(request).accountId);
     const editing = typeof request.query.edit === 'string' ? request.query.edit : undefined;
     const notice = noticeOf(request.query.notice);
-    return sendPage(reply, connectionApiListPage(chromeOf(request, reply), { credentials, editing, notice }));
+    return sendPage(reply, connectionApiListPage(chromeOf(request, reply), { credentials, editing, notice, submissionKey: newKey() }));
   });
 
   // Wizard step 1 → 2: the Short Description is checked before the secret is asked for.
@@ -64,10 +71,11 @@ export function registerIntegrationRoutes(app: FastifyInstance, services: Servic
       const errors = Object.fromEntries(fieldErrorsFrom(checked.error).map((f) => ['description', f.message]));
       return sendPage(reply, addSecretStepOnePage(chromeOf(request, reply), { description, errors }), 400);
     }
-    return sendPage(reply, addSecretStepTwoPage(chromeOf(request, reply), { description: checked.data }));
+    return sendPage(reply, addSecretStepTwoPage(chromeOf(request, reply), { description: checked.data, submissionKey: newKey() }));
   });
 
   app.post(CONNECTION_API_PATH, csrf, async (request, reply) => {
+    if (await isRepeat(request)) return repeated(reply);
     const form = formOf(request);
     const description = form.description ?? '';
     const outcome = await submitForm(() =>
@@ -76,14 +84,19 @@ export function registerIntegrationRoutes(app: FastifyInstance, services: Servic
     if (!outcome.ok) {
       if (outcome.fields.description !== undefined || outcome.fields.clientSecret === undefined) {
         const credentials = await list(adminActor(request).accountId);
-        return sendPage(reply, connectionApiListPage(chromeOf(request, reply), { credentials, error: outcome.message }), outcome.status);
+        return sendPage(reply, connectionApiListPage(chromeOf(request, reply), { credentials, error: outcome.message, submissionKey: newKey() }), outcome.status);
       }
-      return sendPage(reply, addSecretStepTwoPage(chromeOf(request, reply), { description, errors: outcome.fields, error: outcome.message }), outcome.status);
+      return sendPage(
+        reply,
+        addSecretStepTwoPage(chromeOf(request, reply), { description, errors: outcome.fields, error: outcome.message, submissionKey: newKey() }),
+        outcome.status,
+      );
     }
     return sendSecretPage(reply, credentialsShownOncePage(chromeOf(request, reply), { title: 'New credentials', ...outcome.value }));
   });
 
   app.post<Params>(`${CONNECTION_API_PATH}/:id`, csrf, async (request, reply) => {
+    if (await isRepeat(request)) return repeated(reply);
     const form = formOf(request);
     const outcome = await submitForm(() =>
       services.credentials.updateConnectionApiCredential(adminActor(request), request.params.id, {
@@ -99,9 +112,10 @@ export function registerIntegrationRoutes(app: FastifyInstance, services: Servic
         connectionApiListPage(chromeOf(request, reply), {
           credentials,
           editing: request.params.id,
-          values: { description: form.description ?? '' },
+          values: { description: form.description ?? '', generateSecret: form.generateSecret === 'true' },
           errors: outcome.fields,
           error: outcome.message,
+          submissionKey: newKey(),
         }),
         outcome.status,
       );
@@ -135,7 +149,11 @@ export function registerIntegrationRoutes(app: FastifyInstance, services: Servic
     );
     if (!outcome.ok) {
       const credential = await services.credentials.getGlobalCredential(adminActor(request).accountId);
-      return sendPage(reply, globalCredentialsPage(chromeOf(request, reply), { credential, errors: outcome.fields, error: outcome.message }), outcome.status);
+      return sendPage(
+        reply,
+        globalCredentialsPage(chromeOf(request, reply), { credential, enabled: form.enabled === 'true', errors: outcome.fields, error: outcome.message }),
+        outcome.status,
+      );
     }
     return reply.redirect(`${GLOBAL_PATH}?notice=saved`, 303);
   });

@@ -38,23 +38,32 @@ function copyable(id: string, label: string, value: string): SafeHtml {
   return html`<div class="copyable">
   <span class="label" id="${id}-label">${label}</span>
   <code id="${id}" aria-labelledby="${id}-label">${value}</code>
-  <button type="button" class="copy" data-copy="${id}" aria-label="Copy ${label}">Copy</button>
+  <button type="button" class="copy" data-copy="${id}" data-copied="${label} copied" aria-label="Copy ${label}">Copy</button>
 </div>`;
 }
 
-function credentialFacts(c: CredentialView): SafeHtml {
+/** Where console.js announces "… copied" to screen readers (the button keeps its name). */
+const copyAnnouncer = html`<div class="visually-hidden" aria-live="polite" id="copy-announcer"></div>`;
+
+function credentialFacts(c: CredentialView, options: { showClientId: boolean } = { showClientId: true }): SafeHtml {
   return html`<dl class="facts">
-  <dt>Client ID</dt><dd><code>${c.clientId}</code></dd>
-  <dt>Client Secret</dt><dd>${c.secretHint ? html`<code>${c.secretHint}</code> <span class="muted">(shown only when it was set)</span>` : html`<span class="muted">not set</span>`}</dd>
+  ${options.showClientId ? html`<dt>Client ID</dt><dd><code>${c.clientId}</code></dd>` : ''}
+  <dt>${options.showClientId ? 'Client Secret' : 'Current secret'}</dt><dd>${c.secretHint ? html`<code>${c.secretHint}</code> <span class="muted">(shown only when it was set)</span>` : html`<span class="muted">not set</span>`}</dd>
   <dt>Created</dt><dd>${timeElement(c.createdAt)}</dd>
   <dt>Updated</dt><dd>${timeElement(c.updatedAt)}</dd>
   <dt>Last used</dt><dd>${timeElement(c.lastUsedAt)}</dd>
 </dl>`;
 }
 
-function editForm(chrome: Chrome, c: CredentialView, values: { description?: string }, errors: FieldErrors): SafeHtml {
+export interface EditValues {
+  description?: string;
+  generateSecret?: boolean;
+}
+
+function editForm(chrome: Chrome, c: CredentialView, values: EditValues, errors: FieldErrors, submissionKey: string): SafeHtml {
   return html`<form method="post" action="${CONNECTION_API_PATH}/${c.id}" class="edit-form" aria-label="Edit credentials">
   <input type="hidden" name="_csrf" value="${chrome.csrfToken ?? ''}">
+  <input type="hidden" name="submissionKey" value="${submissionKey}">
   <label for="edit-client-id">Client ID</label>
   <input id="edit-client-id" value="${c.clientId}" readonly aria-describedby="client-id-note">
   <p class="hint" id="client-id-note">The Client ID cannot be changed.</p>
@@ -65,7 +74,7 @@ function editForm(chrome: Chrome, c: CredentialView, values: { description?: str
   <input id="edit-secret" name="clientSecret" type="text" autocomplete="off" spellcheck="false" placeholder="Leave empty to keep the current secret" aria-describedby="edit-secret-error edit-secret-rules">
   <p class="hint" id="edit-secret-rules">Type a new secret (${CUSTOM_SECRET_MIN_LENGTH}–${CUSTOM_SECRET_MAX_LENGTH} characters), or tick the box for a generated one.</p>
   ${fieldError(errors.clientSecret, 'edit-secret-error')}
-  <label class="checkbox"><input type="checkbox" name="generateSecret" value="true"> Replace the secret with a newly generated one</label>
+  <label class="checkbox"><input type="checkbox" name="generateSecret" value="true" ${values.generateSecret ? 'checked' : ''}> Replace the secret with a newly generated one</label>
   <div class="actions">
     <button type="submit" class="primary">Save</button>
     <a href="${CONNECTION_API_PATH}" class="button">Cancel</a>
@@ -75,7 +84,7 @@ function editForm(chrome: Chrome, c: CredentialView, values: { description?: str
 
 export function connectionApiListPage(
   chrome: Chrome,
-  p: { credentials: CredentialView[]; editing?: string; values?: { description?: string }; errors?: FieldErrors; error?: string; notice?: string },
+  p: { credentials: CredentialView[]; submissionKey: string; editing?: string; values?: EditValues; errors?: FieldErrors; error?: string; notice?: string },
 ): SafeHtml {
   const atLimit = p.credentials.length >= MAX_CONNECTION_API_CREDENTIALS;
   const items = p.credentials.map((c) => {
@@ -84,7 +93,7 @@ export function connectionApiListPage(
 <details class="credential" ${editing ? 'open' : ''}>
   <summary><span class="description">${c.description || 'No description'}</span> <code class="muted">${c.clientId}</code></summary>
   <div class="credential-body">
-    ${editing ? editForm(chrome, c, p.values ?? {}, p.errors ?? {}) : credentialFacts(c)}
+    ${editing ? editForm(chrome, c, p.values ?? {}, p.errors ?? {}, p.submissionKey) : credentialFacts(c)}
     ${
       editing
         ? ''
@@ -137,7 +146,7 @@ export function addSecretStepOnePage(chrome: Chrome, p: { description?: string; 
   );
 }
 
-export function addSecretStepTwoPage(chrome: Chrome, p: { description: string; errors?: FieldErrors; error?: string }): SafeHtml {
+export function addSecretStepTwoPage(chrome: Chrome, p: { description: string; submissionKey: string; errors?: FieldErrors; error?: string }): SafeHtml {
   const errors = p.errors ?? {};
   return integrationPage(
     chrome,
@@ -148,6 +157,7 @@ ${errorBanner(p.error)}
 <form method="post" action="${CONNECTION_API_PATH}" class="wizard">
   <input type="hidden" name="_csrf" value="${chrome.csrfToken ?? ''}">
   <input type="hidden" name="description" value="${p.description}">
+  <input type="hidden" name="submissionKey" value="${p.submissionKey}">
   <p>Short Description: <strong>${p.description || 'none'}</strong></p>
   <label for="clientSecret">Client Secret <span class="muted">(optional)</span></label>
   <input id="clientSecret" name="clientSecret" type="text" autocomplete="off" spellcheck="false" aria-describedby="clientSecret-error secret-rules">
@@ -173,6 +183,7 @@ export function credentialsShownOncePage(chrome: Chrome, p: { title: string; cre
   ${copyable('client-id', 'Client ID', p.credential.clientId)}
   ${copyable('client-secret', 'Client Secret', p.clientSecret)}
 </div>
+${copyAnnouncer}
 <p><a href="${CONNECTION_API_PATH}" class="button primary">Back to Connection API Credentials</a></p>`,
   );
 }
@@ -195,9 +206,10 @@ export function deleteConfirmPage(chrome: Chrome, c: CredentialView): SafeHtml {
 
 export function globalCredentialsPage(
   chrome: Chrome,
-  p: { credential: CredentialView; errors?: FieldErrors; error?: string; notice?: string },
+  p: { credential: CredentialView; enabled?: boolean; errors?: FieldErrors; error?: string; notice?: string },
 ): SafeHtml {
   const c = p.credential;
+  const enabled = p.enabled ?? c.enabled;
   const errors = p.errors ?? {};
   return integrationPage(
     chrome,
@@ -207,14 +219,15 @@ export function globalCredentialsPage(
 ${p.notice ? html`<div class="banner" role="status">${p.notice}</div>` : ''}
 ${errorBanner(p.error)}
 ${copyable('global-client-id', 'Client ID', c.clientId)}
-${credentialFacts(c)}
+${copyAnnouncer}
+${credentialFacts(c, { showClientId: false })}
 <form method="post" action="${GLOBAL_PATH}" class="global-form">
   <input type="hidden" name="_csrf" value="${chrome.csrfToken ?? ''}">
   <label for="global-secret">Client Secret</label>
   <input id="global-secret" name="clientSecret" type="text" autocomplete="off" spellcheck="false" placeholder="${c.secretHint ? 'Leave empty to keep the current secret' : 'Choose a secret'}" aria-describedby="global-secret-error global-secret-rules">
   <p class="hint" id="global-secret-rules">${CUSTOM_SECRET_MIN_LENGTH}–${CUSTOM_SECRET_MAX_LENGTH} characters, no control characters, no space at either end.</p>
   ${fieldError(errors.clientSecret, 'global-secret-error')}
-  <label class="checkbox"><input type="checkbox" name="enabled" value="true" ${c.enabled ? 'checked' : ''} aria-describedby="enabled-error"> Enabled</label>
+  <label class="checkbox"><input type="checkbox" name="enabled" value="true" ${enabled ? 'checked' : ''} aria-describedby="enabled-error"> Enabled</label>
   ${fieldError(errors.enabled, 'enabled-error')}
   <div class="actions"><button type="submit" class="primary">Save</button></div>
 </form>`,

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# npm run bench: see bench/run.ts and docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "bench: wrk (HTTP load generator) is not installed: install the Debian package \`wrk\` (apt-get install wrk)." >&2
+  exit 1
+fi
+exec node --import tsx bench/run.ts "$@"

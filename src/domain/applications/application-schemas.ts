@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { customSecretSchema } from '../credentials/secrets.js';
+import { hostnameRuleSchema, secureUrlSchema } from '../url-rules.js';
+
+export const MAX_REQUIRED_ATTRIBUTES = 50;
+
+const nameSchema = z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters long');
+
+export const requiredAttributeSchema = z.strictObject({
+  name: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(256, 'must be at most 256 characters long')
+    .regex(/^[^\s<>&"']+$/, 'must not contain spaces or the characters < > & " \''),
+  required: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
+const requiredAttributes = z
+  .array(requiredAttributeSchema, { error: 'must be a list' })
+  .max(MAX_REQUIRED_ATTRIBUTES, `must have at most ${MAX_REQUIRED_ATTRIBUTES} attributes`)
+  .default([])
+  .refine((list) => new Set(list.map((a) => a.name)).size === list.length, 'must not name an attribute twice');
+
+const pemCertificate = z.string({ error: 'must be a string' }).max(16 * 1024, 'must be at most 16 KiB');
+
+/** Settings of an app that receives a signed SAML assertion at its ACS URL. */
+export const samlApplicationFields = {
+  acsUrl: secureUrlSchema,
+  spEntityId: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters long'),
+  /** Application multiplexing: one shared IdP identity toward the app for every customer. */
+  multiplexed: z.boolean({ error: 'must be true or false' }).default(true),
+  /** Issuer we present to this app instead of the shared one (multiplexed apps only). */
+  customEntityId: z.string({ error: 'must be a string' }).trim().max(1024, 'must be at most 1024 characters long').optional(),
+  /** Which of the account's signing keys signs for this app: the active one unless pinned. */
+  signingKeyId: z.uuid({ error: 'must be the id of one of the account signing keys' }).optional(),
+  encryptAssertions: z.boolean({ error: 'must be true or false' }).default(false),
+  encryptionCertificate: pemCertificate.optional(),
+  sloUrl: secureUrlSchema.optional(),
+  sloBinding: z.enum(['redirect', 'post'], { error: 'must be "redirect" or "post"' }).optional(),
+  requiredAttributes,
+};
+
+/** Settings of an app that receives a one-time token and exchanges it over REST. */
+export const restApplicationFields = {
+  defaultAppUrl: secureUrlSchema,
+  errorUrl: secureUrlSchema,
+  /** appurl and errorurl of SP-initiated logins must be on this host (or, with a leading dot, domain). */
+  hostname: hostnameRuleSchema,
+  tokenBinding: z.enum(['post', 'query'], { error: 'must be "post" or "query"' }).default('post'),
+  requiredAttributes,
+};
+
+const common = { name: nameSchema, enabled: z.boolean({ error: 'must be true or false' }).default(true) };
+
+const samlApplication = z
+  .strictObject({ kind: z.literal('saml'), ...common, ...samlApplicationFields })
+  .refine((a) => !a.encryptAssertions || a.encryptionCertificate !== undefined, {
+    message: 'is required when encryptAssertions is true',
+    path: ['encryptionCertificate'],
+  })
+  .refine((a) => (a.sloUrl === undefined) === (a.sloBinding === undefined), {
+    message: 'single logout needs both sloUrl and sloBinding',
+    path: ['sloBinding'],
+  })
+  .refine((a) => a.customEntityId === undefined || a.multiplexed, {
+    message: 'applies only to multiplexed applications',
+    path: ['customEntityId'],
+  });
+
+const restApplication = z.strictObject({ kind: z.literal('rest'), ...common, ...restApplicationFields });
+
+export const applicationInput = z.discriminatedUnion('kind', [samlApplication, restApplication], {
+  error: 'kind must be "saml" or "rest"',
+});
+export type ApplicationInput = z.input<typeof applicationInput>;
+export type ValidApplication = z.output<typeof applicationInput>;
+export type SamlApplicationSettings = Omit<Extract<ValidApplication, { kind: 'saml' }>, 'kind' | 'name' | 'enabled'>;
+export type RestApplicationSettings = Omit<Extract<ValidApplication, { kind: 'rest' }>, 'kind' | 'name' | 'enabled'>;
+
+export const applicationCredentialInput = z.strictObject({
+  saasid: z.uuid({ error: 'must be the saasid (a UUID) of one of your applications' }),
+  description: z.string({ error: 'must be a string' }).max(200, 'must be at most 200 characters long').default(''),
+});
+
+export { customSecretSchema };

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../clock.js';
+import type { DB } from '../../db/schema.js';
+import {
+  deleteApplication,
+  findApplication,
+  findApplicationBySpEntityId,
+  insertApplication,
+  listApplications,
+  replaceApplication,
+  type ApplicationRecord,
+} from '../../db/repositories/applications-repository.js';
+import { AppError, validationError } from '../../errors.js';
+import { CertificateParseError, parseCertificate } from '../../saml/certificates.js';
+import type { Actor } from '../actor.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { parseInput } from '../validation.js';
+import {
+  applicationInput,
+  type ApplicationInput,
+  type RestApplicationSettings,
+  type SamlApplicationSettings,
+  type ValidApplication,
+} from './application-schemas.js';
+
+interface ApplicationBase {
+  saasid: string;
+  name: string;
+  enabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+export type SamlApplication = ApplicationBase & { kind: 'saml' } & SamlApplicationSettings;
+export type RestApplication = ApplicationBase & { kind: 'rest' } & RestApplicationSettings;
+export type Application = SamlApplication | RestApplication;
+
+export function toApplication(r: ApplicationRecord): Application {
+  const base = { saasid: r.id, name: r.name, enabled: r.enabled, createdAt: r.createdAt, updatedAt: r.updatedAt };
+  return r.kind === 'saml'
+    ? { ...base, kind: 'saml', ...(r.settings as SamlApplicationSettings) }
+    : { ...base, kind: 'rest', ...(r.settings as RestApplicationSettings) };
+}
+
+/** REST apps have no SAML identity of their own, so they count as multiplexed. */
+export function isMultiplexedApplication(app: Application): boolean {
+  return app.kind === 'rest' || app.multiplexed;
+}
+
+export function createApplicationService(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  audit: AuditLog;
+  /** Revokes the app's credentials inside the deletion; returns what to run after the commit. */
+  revokeApplicationCredentials: (trx: Kysely<DB>, accountId: string, saasid: string) => Promise<() => void>;
+}) {
+  const { db, clock, audit } = deps;
+
+  const notFound = (saasid: string) => new AppError('APPLICATION_NOT_FOUND', `No application with saasid ${saasid} in this account.`);
+
+  /** Validates, normalizes the encryption certificate, and splits columns from kind-specific settings. */
+  const prepare = (input: ApplicationInput) => {
+    const valid: ValidApplication = parseInput(applicationInput, input);
+    const { kind, name, enabled, ...settings } = valid;
+    if (valid.kind === 'saml' && valid.encryptionCertificate !== undefined) {
+      try {
+        (settings as SamlApplicationSettings).encryptionCertificate = parseCertificate(valid.encryptionCertificate).pem;
+      } catch (error) {
+        if (error instanceof CertificateParseError) throw validationError([{ field: 'encryptionCertificate', message: error.message }]);
+        throw error;
+      }
+    }
+    return {
+      kind,
+      name,
+      enabled,
+      multiplexed: valid.kind === 'rest' || valid.multiplexed,
+      spEntityId: valid.kind === 'saml' ? valid.spEntityId : null,
+      settings: settings as Record<string, unknown>,
+    };
+  };
+
+  const ensureUniqueSpEntityId = async (trx: Kysely<DB>, accountId: string, spEntityId: string | null, saasid: string) => {
+    if (spEntityId === null) return;
+    const other = await findApplicationBySpEntityId(trx, accountId, spEntityId);
+    if (other && other.id !== saasid) {
+      throw new AppError('APPLICATION_CONFLICT', `Another application ("${other.name}") already uses this SP entity ID.`, {
+        fields: [{ field: 'spEntityId', message: 'is already used by another application in this account' }],
+      });
+    }
+  };
+
+  const get = async (accountId: string, saasid: string): Promise<Application> => {
+    const record = await findApplication(db, accountId, saasid);
+    if (!record) throw notFound(saasid);
+    return toApplication(record);
+  };
+
+  return {
+    getApplication: get,
+
+    async listApplications(accountId: string): Promise<Application[]> {
+      return (await listApplications(db, accountId)).map(toApplication);
+    },
+
+    async createApplication(actor: Actor, input: ApplicationInput): Promise<Application> {
+      const prepared = prepare(input);
+      const now = clock.now();
+      const record: ApplicationRecord = { id: randomUUID(), accountId: actor.accountId, ...prepared, createdAt: now, updatedAt: now };
+      await db.transaction().execute(async (trx) => {
+        await ensureUniqueSpEntityId(trx, actor.accountId, record.spEntityId, record.id);
+        await insertApplication(trx, record);
+        await audit.record(trx, actor, { action: 'application.created', targetKind: 'application', targetId: record.id, details: { name: record.name, kind: record.kind } });
+      });
+      return toApplication(record);
+    },
+
+    /** Replaces the application's settings; its saasid and kind never change. */
+    async updateApplication(actor: Actor, saasid: string, input: ApplicationInput): Promise<Application> {
+      const current = await findApplication(db, actor.accountId, saasid);
+      if (!current) throw notFound(saasid);
+      const prepared = prepare(input);
+      if (prepared.kind !== current.kind) {
+        throw validationError([{ field: 'kind', message: `cannot change; this is a ${current.kind === 'saml' ? 'SAML' : 'REST'} application` }]);
+      }
+      const record: ApplicationRecord = { ...current, ...prepared, updatedAt: clock.now() };
+      await db.transaction().execute(async (trx) => {
+        await ensureUniqueSpEntityId(trx, actor.accountId, record.spEntityId, saasid);
+        await replaceApplication(trx, record);
+        await audit.record(trx, actor, { action: 'application.updated', targetKind: 'application', targetId: saasid, details: { name: record.name, enabled: record.enabled } });
+      });
+      return toApplication(record);
+    },
+
+    async setApplicationEnabled(actor: Actor, saasid: string, enabled: boolean): Promise<Application> {
+      const current = await findApplication(db, actor.accountId, saasid);
+      if (!current) throw notFound(saasid);
+      const record = { ...current, enabled, updatedAt: clock.now() };
+      await db.transaction().execute(async (trx) => {
+        await replaceApplication(trx, record);
+        await audit.record(trx, actor, { action: enabled ? 'application.enabled' : 'application.disabled', targetKind: 'application', targetId: saasid, details: { name: record.name } });
+      });
+      return toApplication(record);
+    },
+
+    /** Deletes the app with its customer connections and application credentials. */
+    async deleteApplication(actor: Actor, saasid: string): Promise<void> {
+      const current = await findApplication(db, actor.accountId, saasid);
+      if (!current) throw notFound(saasid);
+      const afterCommit = await db.transaction().execute(async (trx) => {
+        const evict = await deps.revokeApplicationCredentials(trx, actor.accountId, saasid);
+        await deleteApplication(trx, actor.accountId, saasid);
+        await audit.record(trx, actor, { action: 'application.deleted', targetKind: 'application', targetId: saasid, details: { name: current.name } });
+        return evict;
+      });
+      afterCommit();
+    },
+  };
+}
+
+export type ApplicationService = ReturnType<typeof createApplicationService>;

@@ -1,0 +1,50 @@
+import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
+
+export const NS = {
+  md: 'urn:oasis:names:tc:SAML:2.0:metadata',
+  ds: 'http://www.w3.org/2000/09/xmldsig#',
+  saml: 'urn:oasis:names:tc:SAML:2.0:assertion',
+  samlp: 'urn:oasis:names:tc:SAML:2.0:protocol',
+} as const;
+
+export const BINDINGS = {
+  redirect: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect',
+  post: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST',
+} as const;
+
+export class XmlRejectedError extends Error {}
+
+/**
+ * Parses untrusted XML strictly: no DTD of any kind (so no entities, no XXE, no billion laughs —
+ * SAML never needs one), size-capped, and any parser warning or error is fatal.
+ */
+export function parseUntrustedXml(xml: string, maxBytes: number): Document {
+  if (Buffer.byteLength(xml, 'utf8') > maxBytes) throw new XmlRejectedError(`is larger than ${Math.floor(maxBytes / 1024)} KiB`);
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new XmlRejectedError('contains a DTD (<!DOCTYPE or <!ENTITY), which SAML does not allow');
+  if (!/^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*</.test(xml)) throw new XmlRejectedError('is not XML');
+  const fail = (message: string) => {
+    throw new XmlRejectedError(`is not well-formed XML (${message.split('\n')[0]?.slice(0, 160)})`);
+  };
+  const document = new DOMParser({ onError: (_level, message) => fail(message) }).parseFromString(xml, 'text/xml');
+  if (!document.documentElement) throw new XmlRejectedError('is not XML');
+  return document;
+}
+
+export function childElements(parent: Element, namespace: string, localName: string): Element[] {
+  const out: Element[] = [];
+  for (let node = parent.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === 1) {
+      const element = node as Element;
+      if (element.namespaceURI === namespace && element.localName === localName) out.push(element);
+    }
+  }
+  return out;
+}
+
+export function descendantElements(parent: Element | Document, namespace: string, localName: string): Element[] {
+  return Array.from(parent.getElementsByTagNameNS(namespace, localName));
+}
+
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
