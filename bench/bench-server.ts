@@ -19,7 +19,7 @@
  *   BENCH_DATA_DIR     SQLite folder (sqlite)
  *   BENCH_DATABASE_URL PostgreSQL URL (postgres)
  *   BENCH_SCHEMA       fresh PostgreSQL schema (postgres); the parent drops it afterwards
- *   BENCH_CUSTOMERS    customers seeded in the benchmark account (default 20)
+ *   BENCH_CUSTOMERS    customers created in the benchmark account (default 20)
  *   BENCH_LOG_LEVEL    pino level (default warn)
  *
  * When ready it prints one line `BENCH_READY {json}` on stdout; SIGTERM closes everything.
@@ -37,6 +37,7 @@ import { API_PREFIX, apiPlugin } from '../src/http/api/api-plugin.js';
 import { jsonErrorHandler } from '../src/http/api/json-errors.js';
 import { registerSpManagedRoutes } from '../src/http/api/sp-managed-routes.js';
 import { createLogger } from '../src/logger.js';
+import { generateSigningKeyPair } from '../src/saml/signing-key-pair.js';
 
 export const UNAUTHENTICATED_PREFIX = '/bench/unauthenticated';
 
@@ -74,21 +75,17 @@ async function main(): Promise<void> {
   const operator = (accountId: string): Actor => ({ kind: 'operator', id: 'bench', label: 'benchmark', accountId, sourceIp: 'local' });
   const { account } = await services.accounts.createAccount(operator, 'Benchmark SaaS');
   const { credential, clientSecret } = await services.credentials.createConnectionApiCredential(operator(account.id), { description: 'bench client' });
-  // No service creates customers yet (they come with connections); seed the table directly.
-  const now = systemClock.now();
-  if (customerCount > 0) {
-    await database.db
-      .insertInto('customers')
-      .values(
-        Array.from({ length: customerCount }, (_, i) => ({
-          id: randomUUID(),
-          account_id: account.id,
-          idp_id: `idp-${String(i).padStart(4, '0')}`,
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .execute();
+  // Customers as the API would create them (PUT …/spManaged/{idpId}), sharing one IdP certificate.
+  const { certificatePem } = await generateSigningKeyPair('bench-idp.example.com', systemClock.now());
+  const actor = operator(account.id);
+  for (let i = 0; i < customerCount; i++) {
+    const idpId = `customer${String(i).padStart(3, '0')}.example.com`;
+    await services.customers.putCustomer(actor, idpId, {
+      entityId: `https://${idpId}/saml`,
+      ssoUrl: `https://${idpId}/sso`,
+      certificates: [certificatePem],
+      emailDomains: [idpId],
+    });
   }
 
   const principal: Principal = {
@@ -106,8 +103,11 @@ async function main(): Promise<void> {
   await probe.register(
     async (scope) => {
       scope.setErrorHandler(jsonErrorHandler);
-      scope.addHook('onRequest', async (request) => {
+      scope.addHook('onRequest', async (request, reply) => {
+        // Only the list is wanted here; never leave writes open without authentication.
+        if (request.method !== 'GET') return reply.code(405).send();
         request.principal = principal;
+        return undefined;
       });
       registerSpManagedRoutes(scope, services);
     },

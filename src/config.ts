@@ -32,6 +32,9 @@ const envSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(20),
   SIGN_IN_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(10),
   SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
+  METADATA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  METADATA_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
+  METADATA_FETCH_CA_FILE: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -48,6 +51,7 @@ export interface Config {
   readonly authFailuresPerMinute: number;
   readonly signInFailuresPerMinute: number;
   readonly sessionTtlMs: number;
+  readonly metadataFetch: { timeoutMs: number; allowPrivateAddresses: boolean; caFile: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -79,5 +83,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     signInFailuresPerMinute: e.SIGN_IN_FAILURES_PER_MINUTE,
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+    metadataFetch: { timeoutMs: e.METADATA_FETCH_TIMEOUT_MS, allowPrivateAddresses: e.METADATA_FETCH_ALLOW_PRIVATE, caFile: e.METADATA_FETCH_CA_FILE },
   });
 }

@@ -8,7 +8,11 @@ import { createAuditLog } from './domain/audit/audit-log.js';
 import { createClientAuthenticator } from './domain/credentials/client-authenticator.js';
 import { createCredentialService } from './domain/credentials/credential-service.js';
 import { createVerifiedCredentialCache } from './domain/credentials/verified-credential-cache.js';
-import { createCustomerService } from './domain/customers/customer-service.js';
+import fs from 'node:fs';
+import { createApplicationService } from './domain/applications/application-service.js';
+import { createCustomerService } from './domain/connections/customer-service.js';
+import { createMetadataFetcher, defaultMetadataFetcherOptions } from './domain/connections/metadata-fetcher.js';
+import { createSigningKeyService } from './domain/keys/signing-key-service.js';
 import { createThrottle } from './domain/throttle/throttle.js';
 import { createFormSubmissions } from './domain/form-submissions.js';
 
@@ -25,6 +29,14 @@ export function createServices(deps: { config: Config; database: Database; clock
     throttle: createThrottle({ db, clock, limitPerMinute: config.authFailuresPerMinute }),
     logger,
   });
+  const credentials = createCredentialService({ db, clock, audit, changes: database.changes, cache: credentialCache });
+  const signingKeys = createSigningKeyService({ db, clock, audit, publicUrl: config.publicUrl });
+  const fetchMetadata = createMetadataFetcher({
+    ...defaultMetadataFetcherOptions,
+    timeoutMs: config.metadataFetch.timeoutMs,
+    allowPrivateAddresses: config.metadataFetch.allowPrivateAddresses,
+    ca: config.metadataFetch.caFile ? fs.readFileSync(config.metadataFetch.caFile, 'utf8') : undefined,
+  });
   return {
     audit,
     accounts: createAccountService({ db, clock, audit }),
@@ -35,9 +47,11 @@ export function createServices(deps: { config: Config; database: Database; clock
       throttle: createThrottle({ db, clock, limitPerMinute: config.signInFailuresPerMinute }),
       sessionTtlMs: config.sessionTtlMs,
     }),
-    credentials: createCredentialService({ db, clock, audit, changes: database.changes, cache: credentialCache }),
+    credentials,
     clientAuthenticator,
-    customers: createCustomerService({ db }),
+    applications: createApplicationService({ db, clock, audit, revokeApplicationCredentials: credentials.revokeApplicationCredentials }),
+    customers: createCustomerService({ db, clock, audit, signingKeys, fetchMetadata, publicUrl: config.publicUrl }),
+    signingKeys,
     formSubmissions: createFormSubmissions({ db, clock }),
     async close() {
       await clientAuthenticator.close();

@@ -1,22 +1,165 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../schema.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { CustomersTable, DB } from '../schema.js';
 
 export interface CustomerRecord {
   id: string;
   accountId: string;
   idpId: string;
+  entityId: string;
+  enabled: boolean;
+  /** The IdP settings as the domain stores them (JSON in the row). */
+  settings: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
 }
 
-/** A page of one account's customers ordered by idpId; `afterIdpId` is the cursor. */
-export async function listCustomers(
-  db: Kysely<DB>,
-  accountId: string,
-  page: { afterIdpId?: string | undefined; limit: number },
-): Promise<CustomerRecord[]> {
-  let query = db.selectFrom('customers').selectAll().where('account_id', '=', accountId);
-  if (page.afterIdpId !== undefined) query = query.where('idp_id', '>', page.afterIdpId);
-  const rows = await query.orderBy('idp_id').limit(page.limit).execute();
-  return rows.map((r) => ({ id: r.id, accountId: r.account_id, idpId: r.idp_id, createdAt: r.created_at, updatedAt: r.updated_at }));
+export interface AppConnectionRecord {
+  customerId: string;
+  applicationId: string;
+  multiplexed: boolean;
+  createdAt: number;
+}
+
+function toRecord(row: Selectable<CustomersTable>): CustomerRecord {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    idpId: row.idp_id,
+    entityId: row.entity_id,
+    enabled: row.enabled === 1,
+    settings: JSON.parse(row.settings) as Record<string, unknown>,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function findCustomerByIdpId(db: Kysely<DB>, accountId: string, idpId: string): Promise<CustomerRecord | undefined> {
+  const row = await db.selectFrom('customers').selectAll().where('account_id', '=', accountId).where('idp_id', '=', idpId).executeTakeFirst();
+  return row && toRecord(row);
+}
+
+export async function insertCustomer(db: Kysely<DB>, c: CustomerRecord): Promise<void> {
+  await db
+    .insertInto('customers')
+    .values({
+      id: c.id,
+      account_id: c.accountId,
+      idp_id: c.idpId,
+      entity_id: c.entityId,
+      enabled: c.enabled ? 1 : 0,
+      settings: JSON.stringify(c.settings),
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
+    })
+    .execute();
+}
+
+export async function updateCustomer(db: Kysely<DB>, c: CustomerRecord): Promise<void> {
+  await db
+    .updateTable('customers')
+    .set({ entity_id: c.entityId, enabled: c.enabled ? 1 : 0, settings: JSON.stringify(c.settings), updated_at: c.updatedAt })
+    .where('account_id', '=', c.accountId)
+    .where('id', '=', c.id)
+    .execute();
+}
+
+export async function deleteCustomer(db: Kysely<DB>, accountId: string, id: string): Promise<void> {
+  await db.deleteFrom('customers').where('account_id', '=', accountId).where('id', '=', id).execute();
+}
+
+export interface CustomerFilter {
+  afterIdpId?: string | undefined;
+  limit: number;
+  saasid?: string | undefined;
+  enabled?: boolean | undefined;
+  /** Case-insensitive substring of the idpId or entity ID. */
+  search?: string | undefined;
+}
+
+/** A page of one account's customers ordered by idpId; `afterIdpId` is the cursor (keyset, not offset). */
+export async function listCustomers(db: Kysely<DB>, accountId: string, filter: CustomerFilter): Promise<CustomerRecord[]> {
+  let query = db.selectFrom('customers').selectAll('customers').where('customers.account_id', '=', accountId);
+  if (filter.afterIdpId !== undefined) query = query.where('customers.idp_id', '>', filter.afterIdpId);
+  if (filter.enabled !== undefined) query = query.where('customers.enabled', '=', filter.enabled ? 1 : 0);
+  if (filter.saasid !== undefined) {
+    const saasid = filter.saasid;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('app_connections')
+          .select('app_connections.customer_id')
+          .whereRef('app_connections.customer_id', '=', 'customers.id')
+          .where('app_connections.application_id', '=', saasid),
+      ),
+    );
+  }
+  if (filter.search) {
+    const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // ESCAPE makes % and _ typed by the user literal, on SQLite and PostgreSQL alike.
+    query = query.where(sql<boolean>`(lower(customers.idp_id) like ${pattern} escape '\\' or lower(customers.entity_id) like ${pattern} escape '\\')`);
+  }
+  const rows = await query.orderBy('customers.idp_id').limit(filter.limit).execute();
+  return rows.map(toRecord);
+}
+
+export async function listAppConnections(db: Kysely<DB>, customerIds: string[]): Promise<AppConnectionRecord[]> {
+  if (customerIds.length === 0) return [];
+  const rows = await db.selectFrom('app_connections').selectAll().where('customer_id', 'in', customerIds).orderBy('created_at').orderBy('application_id').execute();
+  return rows.map((r) => ({ customerId: r.customer_id, applicationId: r.application_id, multiplexed: r.multiplexed === 1, createdAt: r.created_at }));
+}
+
+export async function insertAppConnection(db: Kysely<DB>, accountId: string, c: AppConnectionRecord): Promise<void> {
+  await db
+    .insertInto('app_connections')
+    .values({ customer_id: c.customerId, application_id: c.applicationId, account_id: accountId, multiplexed: c.multiplexed ? 1 : 0, created_at: c.createdAt })
+    .execute();
+}
+
+export async function setAppConnectionMultiplexed(db: Kysely<DB>, customerId: string, applicationId: string, multiplexed: boolean): Promise<void> {
+  await db
+    .updateTable('app_connections')
+    .set({ multiplexed: multiplexed ? 1 : 0 })
+    .where('customer_id', '=', customerId)
+    .where('application_id', '=', applicationId)
+    .execute();
+}
+
+export async function deleteAppConnection(db: Kysely<DB>, customerId: string, applicationId: string): Promise<boolean> {
+  const result = await db.deleteFrom('app_connections').where('customer_id', '=', customerId).where('application_id', '=', applicationId).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
+export async function countNonMultiplexedConnections(db: Kysely<DB>, applicationId: string): Promise<number> {
+  const row = await db
+    .selectFrom('app_connections')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('application_id', '=', applicationId)
+    .where('multiplexed', '=', 0)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function listEmailDomains(db: Kysely<DB>, customerId: string): Promise<string[]> {
+  const rows = await db.selectFrom('customer_email_domains').select('domain').where('customer_id', '=', customerId).orderBy('domain').execute();
+  return rows.map((r) => r.domain);
+}
+
+/** Which other customer, if any, already routes each of these domains. */
+export async function findDomainOwners(db: Kysely<DB>, accountId: string, domains: string[]): Promise<{ domain: string; customerId: string }[]> {
+  if (domains.length === 0) return [];
+  const rows = await db.selectFrom('customer_email_domains').select(['domain', 'customer_id']).where('account_id', '=', accountId).where('domain', 'in', domains).execute();
+  return rows.map((r) => ({ domain: r.domain, customerId: r.customer_id }));
+}
+
+export async function replaceEmailDomains(db: Kysely<DB>, accountId: string, customerId: string, domains: string[]): Promise<void> {
+  await db.deleteFrom('customer_email_domains').where('customer_id', '=', customerId).execute();
+  if (domains.length > 0) {
+    await db.insertInto('customer_email_domains').values(domains.map((domain) => ({ account_id: accountId, domain, customer_id: customerId }))).execute();
+  }
+}
+
+export async function findCustomerIdpIdsByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('customers').select(['id', 'idp_id']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.idp_id]));
 }

@@ -13,7 +13,9 @@ import {
 } from '../../db/repositories/applications-repository.js';
 import { AppError, validationError } from '../../errors.js';
 import { CertificateParseError, parseCertificate } from '../../saml/certificates.js';
+import { countNonMultiplexedConnections } from '../../db/repositories/customers-repository.js';
 import type { Actor } from '../actor.js';
+import { checkConnectionMultiplexing } from '../connections/multiplexing.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { parseInput } from '../validation.js';
 import {
@@ -40,11 +42,6 @@ export function toApplication(r: ApplicationRecord): Application {
   return r.kind === 'saml'
     ? { ...base, kind: 'saml', ...(r.settings as SamlApplicationSettings) }
     : { ...base, kind: 'rest', ...(r.settings as RestApplicationSettings) };
-}
-
-/** REST apps have no SAML identity of their own, so they count as multiplexed. */
-export function isMultiplexedApplication(app: Application): boolean {
-  return app.kind === 'rest' || app.multiplexed;
 }
 
 export function createApplicationService(deps: {
@@ -126,6 +123,8 @@ export function createApplicationService(deps: {
       const record: ApplicationRecord = { ...current, ...prepared, updatedAt: clock.now() };
       await db.transaction().execute(async (trx) => {
         await ensureUniqueSpEntityId(trx, actor.accountId, record.spEntityId, saasid);
+        // Turning application multiplexing off must not leave non-multiplexed connections to it.
+        if ((await countNonMultiplexedConnections(trx, saasid)) > 0) checkConnectionMultiplexing(toApplication(record), false, 'multiplexed');
         await replaceApplication(trx, record);
         await audit.record(trx, actor, { action: 'application.updated', targetKind: 'application', targetId: saasid, details: { name: record.name, enabled: record.enabled } });
       });

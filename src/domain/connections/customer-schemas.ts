@@ -105,7 +105,9 @@ export const listCustomersInput = z.strictObject({
   limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
   cursor: z.string().min(1).max(1024, 'must be at most 1024 characters long').optional(),
   saasid: z.uuid({ error: 'must be a saasid (UUID)' }).optional(),
-  enabled: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
+  enabled: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'must be true or false' })
+    .optional(),
   /** Console search: part of the idpId or entity ID. */
   q: z.string().max(255, 'must be at most 255 characters long').optional(),
 });

@@ -4,6 +4,7 @@ import type { Principal } from '../../domain/credentials/verified-credential-cac
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { jsonErrorHandler, sendJsonError } from './json-errors.js';
+import { registerApplicationRoutes } from './applications-routes.js';
 import { registerSpManagedRoutes } from './sp-managed-routes.js';
 
 /** Base path of the Customer Connection API, as in PingOne SSO for SaaS Apps. */
@@ -46,4 +47,5 @@ export async function apiPlugin(app: FastifyInstance, options: { services: Servi
   });
 
   registerSpManagedRoutes(app, services);
+  registerApplicationRoutes(app, services);
 }

@@ -1,0 +1,374 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Clock } from '../../clock.js';
+import type { DB } from '../../db/schema.js';
+import { lockAccount } from '../../db/repositories/accounts-repository.js';
+import { listApplications, listApplicationsByIds } from '../../db/repositories/applications-repository.js';
+import {
+  deleteAppConnection,
+  deleteCustomer,
+  findCustomerByIdpId,
+  findCustomerIdpIdsByIds,
+  findDomainOwners,
+  insertAppConnection,
+  insertCustomer,
+  listAppConnections,
+  listCustomers,
+  listEmailDomains,
+  replaceEmailDomains,
+  setAppConnectionMultiplexed,
+  updateCustomer,
+  type AppConnectionRecord,
+  type CustomerRecord,
+} from '../../db/repositories/customers-repository.js';
+import { AppError, validationError, type FieldError } from '../../errors.js';
+import { CertificateParseError, parseCertificate, type CertificateInfo } from '../../saml/certificates.js';
+import { MetadataError, parseIdpMetadata, type IdpMetadata } from '../../saml/idp-metadata.js';
+import { buildSpMetadata } from '../../saml/sp-metadata.js';
+import type { Actor } from '../actor.js';
+import { toApplication, type Application } from '../applications/application-service.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { SigningKeyService } from '../keys/signing-key-service.js';
+import { parseInput } from '../validation.js';
+import { idpIdSchema, listCustomersInput, putCustomerInput, type ListCustomersInput, type PutCustomerInput } from './customer-schemas.js';
+import type { MetadataFetcher } from './metadata-fetcher.js';
+import { checkConnectionMultiplexing } from './multiplexing.js';
+import { acsUrlFor, spEntityIdFor } from './sp-identity.js';
+
+/** IdP settings shared by every app connection of one idpId, as stored (JSON) and returned. */
+export interface IdpSettings {
+  ssoUrl: string;
+  ssoBinding: 'redirect' | 'post';
+  certificates: CertificateInfo[];
+  slo: { url: string; responseUrl: string | null; binding: 'redirect' | 'post' } | null;
+  contactEmail: string | null;
+  metadataUrl: string | null;
+}
+
+export interface AppConnectionView {
+  saasid: string;
+  name: string;
+  kind: Application['kind'];
+  multiplexed: boolean;
+  connectedAt: number;
+}
+
+export interface CustomerView extends IdpSettings {
+  idpId: string;
+  entityId: string;
+  enabled: boolean;
+  emailDomains: string[];
+  applications: AppConnectionView[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CustomerSummary {
+  idpId: string;
+  entityId: string;
+  enabled: boolean;
+  applications: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CustomerPage {
+  customers: CustomerSummary[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** One SP identity the customer's IdP must know, and the apps it serves. */
+export interface IdpConfiguration {
+  multiplexed: boolean;
+  applications: string[];
+  entityId: string;
+  acsUrl: string;
+  acsBinding: 'post';
+  signingCertificates: CertificateInfo[];
+  requiredAttributes: { name: string; required: boolean }[];
+  metadataXml: string;
+}
+
+export const CUSTOMER_PAGE_MAX = 200;
+
+export function encodeCursor(idpId: string): string {
+  return Buffer.from(JSON.stringify({ after: idpId })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (typeof value === 'object' && value !== null && 'after' in value && typeof value.after === 'string') return value.after;
+  } catch {
+    // not one of ours
+  }
+  return undefined;
+}
+
+const parseIdpId = (idpId: string) => parseInput(z.object({ idpId: idpIdSchema }), { idpId }).idpId;
+
+export function createCustomerService(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  audit: AuditLog;
+  signingKeys: SigningKeyService;
+  fetchMetadata: MetadataFetcher;
+  publicUrl: string;
+}) {
+  const { db, clock, audit } = deps;
+
+  const customerNotFound = (idpId: string) => new AppError('CUSTOMER_NOT_FOUND', `No customer with idpId "${idpId}" in this account.`);
+
+  /** The IdP half of a PUT: from metadata (inline or fetched — before any transaction) or from fields. */
+  const resolveIdp = async (valid: z.output<typeof putCustomerInput>): Promise<{ entityId: string; settings: IdpSettings }> => {
+    let metadata: IdpMetadata | undefined;
+    if (valid.metadataXml !== undefined || valid.metadataUrl !== undefined) {
+      const xml = valid.metadataXml ?? (await deps.fetchMetadata(valid.metadataUrl!));
+      try {
+        metadata = parseIdpMetadata(xml);
+      } catch (error) {
+        if (!(error instanceof MetadataError)) throw error;
+        const field = valid.metadataXml !== undefined ? 'metadataXml' : 'metadataUrl';
+        throw new AppError('METADATA_INVALID', error.message, { fields: [{ field, message: error.message }] });
+      }
+    }
+    const certificates =
+      metadata?.certificates ??
+      valid.certificates!.map((pem, i) => {
+        try {
+          return parseCertificate(pem);
+        } catch (error) {
+          if (error instanceof CertificateParseError) throw validationError([{ field: `certificates.${i}`, message: error.message }]);
+          throw error;
+        }
+      });
+    const slo = metadata
+      ? metadata.slo && { url: metadata.slo.url, responseUrl: metadata.slo.responseUrl ?? null, binding: metadata.slo.binding }
+      : valid.sloUrl && valid.sloBinding
+        ? { url: valid.sloUrl, responseUrl: valid.sloResponseUrl ?? null, binding: valid.sloBinding }
+        : null;
+    return {
+      entityId: metadata?.entityId ?? valid.entityId!,
+      // Fixed key order: the stored JSON doubles as the "did anything change" comparison.
+      settings: {
+        ssoUrl: metadata?.ssoUrl ?? valid.ssoUrl!,
+        ssoBinding: metadata?.ssoBinding ?? valid.ssoBinding ?? 'redirect',
+        certificates,
+        slo: slo ?? null,
+        contactEmail: valid.contactEmail ?? null,
+        metadataUrl: valid.metadataUrl ?? null,
+      },
+    };
+  };
+
+  /** Which app connections the PUT asks for, checked against the account's applications. */
+  const resolveConnections = async (accountId: string, valid: z.output<typeof putCustomerInput>, isNew: boolean) => {
+    const refs =
+      valid.applications === undefined
+        ? isNew
+          ? (await listApplications(db, accountId)).filter((a) => a.enabled).map((a) => ({ saasid: a.id, multiplexed: valid.multiplexed }))
+          : []
+        : valid.applications.map((ref) =>
+            typeof ref === 'string' ? { saasid: ref, multiplexed: valid.multiplexed } : { saasid: ref.saasid, multiplexed: ref.multiplexed ?? valid.multiplexed },
+          );
+    const apps = new Map((await listApplicationsByIds(db, accountId, refs.map((r) => r.saasid))).map((a) => [a.id, toApplication(a)]));
+    const unknown: FieldError[] = [];
+    refs.forEach((ref, i) => {
+      if (!apps.has(ref.saasid)) unknown.push({ field: `applications.${i}`, message: `no application with saasid ${ref.saasid} in this account` });
+    });
+    if (unknown.length > 0) throw new AppError('APPLICATION_NOT_FOUND', 'An application in the list does not exist in this account.', { fields: unknown });
+    refs.forEach((ref, i) => checkConnectionMultiplexing(apps.get(ref.saasid)!, ref.multiplexed, `applications.${i}.multiplexed`));
+    return refs;
+  };
+
+  const view = async (record: CustomerRecord): Promise<CustomerView> => {
+    const connections = await listAppConnections(db, [record.id]);
+    const apps = new Map((await listApplicationsByIds(db, record.accountId, connections.map((c) => c.applicationId))).map((a) => [a.id, a]));
+    return {
+      idpId: record.idpId,
+      entityId: record.entityId,
+      enabled: record.enabled,
+      ...(record.settings as unknown as IdpSettings),
+      emailDomains: await listEmailDomains(db, record.id),
+      applications: connections.map((c) => ({
+        saasid: c.applicationId,
+        name: apps.get(c.applicationId)?.name ?? '',
+        kind: apps.get(c.applicationId)?.kind ?? 'rest',
+        multiplexed: c.multiplexed,
+        connectedAt: c.createdAt,
+      })),
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    };
+  };
+
+  const requireCustomer = async (accountId: string, idpId: string) => {
+    const record = await findCustomerByIdpId(db, accountId, parseIdpId(idpId));
+    if (!record) throw customerNotFound(idpId);
+    return record;
+  };
+
+  return {
+    /**
+     * Creates the customer or replaces its IdP settings, and adds or updates the listed app
+     * connections (never a duplicate). A PUT that would change nothing writes nothing.
+     */
+    async putCustomer(actor: Actor, idpId: string, input: PutCustomerInput): Promise<{ created: boolean; customer: CustomerView }> {
+      const validIdpId = parseIdpId(idpId);
+      const valid = parseInput(putCustomerInput, input);
+      const idp = await resolveIdp(valid);
+      const current = await findCustomerByIdpId(db, actor.accountId, validIdpId);
+      const wanted = await resolveConnections(actor.accountId, valid, current === undefined);
+      const domains = [...valid.emailDomains].sort();
+
+      if (current) {
+        const existing = new Map((await listAppConnections(db, [current.id])).map((c) => [c.applicationId, c]));
+        const unchanged =
+          current.entityId === idp.entityId &&
+          current.enabled === valid.enabled &&
+          JSON.stringify(current.settings) === JSON.stringify(idp.settings) &&
+          JSON.stringify(await listEmailDomains(db, current.id)) === JSON.stringify(domains) &&
+          wanted.every((w) => existing.get(w.saasid)?.multiplexed === w.multiplexed);
+        if (unchanged) return { created: false, customer: await view(current) };
+      }
+
+      const now = clock.now();
+      const result = await db.transaction().execute(async (trx) => {
+        if (!(await lockAccount(trx, actor.accountId))) throw new AppError('ACCOUNT_NOT_FOUND', 'The account does not exist.');
+        // Re-read under the lock: a racing PUT of the same idpId may have created it meanwhile.
+        const before = await findCustomerByIdpId(trx, actor.accountId, validIdpId);
+        const record: CustomerRecord = {
+          id: before?.id ?? randomUUID(),
+          accountId: actor.accountId,
+          idpId: validIdpId,
+          entityId: idp.entityId,
+          enabled: valid.enabled,
+          settings: idp.settings as unknown as Record<string, unknown>,
+          createdAt: before?.createdAt ?? now,
+          updatedAt: now,
+        };
+        const taken = (await findDomainOwners(trx, actor.accountId, domains)).filter((o) => o.customerId !== record.id);
+        if (taken.length > 0) {
+          const owners = await findCustomerIdpIdsByIds(trx, taken.map((t) => t.customerId));
+          throw new AppError('CUSTOMER_CONFLICT', 'An email domain is already routed to another customer.', {
+            fields: taken.map((t) => ({ field: `emailDomains.${valid.emailDomains.indexOf(t.domain)}`, message: `${t.domain} already belongs to customer "${owners.get(t.customerId) ?? '?'}"` })),
+          });
+        }
+        if (before) await updateCustomer(trx, record);
+        else await insertCustomer(trx, record);
+        await replaceEmailDomains(trx, actor.accountId, record.id, domains);
+        const existing = new Map((await listAppConnections(trx, [record.id])).map((c) => [c.applicationId, c]));
+        const added: AppConnectionRecord[] = [];
+        for (const w of wanted) {
+          const have = existing.get(w.saasid);
+          if (!have) {
+            const connection = { customerId: record.id, applicationId: w.saasid, multiplexed: w.multiplexed, createdAt: now };
+            await insertAppConnection(trx, actor.accountId, connection);
+            added.push(connection);
+          } else if (have.multiplexed !== w.multiplexed) {
+            await setAppConnectionMultiplexed(trx, record.id, w.saasid, w.multiplexed);
+          }
+        }
+        await audit.record(trx, actor, {
+          action: before ? 'customer.updated' : 'customer.created',
+          targetKind: 'customer',
+          targetId: validIdpId,
+          details: { entityId: idp.entityId, enabled: valid.enabled, applicationsAdded: added.length },
+        });
+        return { created: !before, record };
+      });
+      return { created: result.created, customer: await view(result.record) };
+    },
+
+    async getCustomer(accountId: string, idpId: string): Promise<CustomerView> {
+      return view(await requireCustomer(accountId, idpId));
+    },
+
+    /** One account's customers in idpId order (keyset pagination: every page costs the same). */
+    async listCustomers(accountId: string, input: ListCustomersInput): Promise<CustomerPage> {
+      const valid = parseInput(listCustomersInput, input);
+      const after = valid.cursor === undefined ? undefined : decodeCursor(valid.cursor);
+      if (valid.cursor !== undefined && after === undefined) throw validationError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
+      const rows = await listCustomers(db, accountId, { afterIdpId: after, limit: valid.limit + 1, saasid: valid.saasid, enabled: valid.enabled, search: valid.q });
+      const shown = rows.slice(0, valid.limit);
+      const connections = await listAppConnections(db, shown.map((r) => r.id));
+      const last = shown.at(-1);
+      return {
+        customers: shown.map((r) => ({
+          idpId: r.idpId,
+          entityId: r.entityId,
+          enabled: r.enabled,
+          applications: connections.filter((c) => c.customerId === r.id).map((c) => c.applicationId),
+          createdAt: r.createdAt,
+          updatedAt: r.updatedAt,
+        })),
+        nextCursor: rows.length > valid.limit && last ? encodeCursor(last.idpId) : null,
+      };
+    },
+
+    async deleteCustomer(actor: Actor, idpId: string): Promise<void> {
+      const record = await requireCustomer(actor.accountId, idpId);
+      await db.transaction().execute(async (trx) => {
+        await deleteCustomer(trx, actor.accountId, record.id);
+        await audit.record(trx, actor, { action: 'customer.deleted', targetKind: 'customer', targetId: record.idpId, details: { entityId: record.entityId } });
+      });
+    },
+
+    async removeAppConnection(actor: Actor, idpId: string, saasid: string): Promise<void> {
+      const record = await requireCustomer(actor.accountId, idpId);
+      await db.transaction().execute(async (trx) => {
+        if (!(await deleteAppConnection(trx, record.id, saasid))) {
+          throw new AppError('APPLICATION_NOT_FOUND', `Customer "${record.idpId}" is not connected to an application with saasid ${saasid}.`);
+        }
+        await audit.record(trx, actor, { action: 'customer.application_removed', targetKind: 'customer', targetId: record.idpId, details: { saasid } });
+      });
+    },
+
+    /**
+     * What the customer's IdP admin must configure: one SP identity for all multiplexed
+     * connections, and one per non-multiplexed connection.
+     */
+    async idpConfiguration(accountId: string, idpId: string): Promise<IdpConfiguration[]> {
+      const record = await requireCustomer(accountId, idpId);
+      const connections = await listAppConnections(db, [record.id]);
+      const apps = new Map((await listApplicationsByIds(db, accountId, connections.map((c) => c.applicationId))).map((a) => [a.id, toApplication(a)]));
+      const certificates = await deps.signingKeys.publishedCertificates(accountId);
+      const groups: { saasid: string | null; apps: Application[] }[] = [];
+      const shared = connections.filter((c) => c.multiplexed).map((c) => apps.get(c.applicationId)!);
+      if (shared.length > 0) groups.push({ saasid: null, apps: shared });
+      for (const c of connections.filter((c) => !c.multiplexed)) groups.push({ saasid: c.applicationId, apps: [apps.get(c.applicationId)!] });
+      return groups.map((group) => {
+        const requiredAttributes = mergeRequiredAttributes(group.apps);
+        const entityId = spEntityIdFor(deps.publicUrl, accountId, group.saasid);
+        const acsUrl = acsUrlFor(deps.publicUrl, group.saasid);
+        return {
+          multiplexed: group.saasid === null,
+          applications: group.apps.map((a) => a.saasid),
+          entityId,
+          acsUrl,
+          acsBinding: 'post' as const,
+          signingCertificates: certificates,
+          requiredAttributes,
+          metadataXml: buildSpMetadata({
+            entityId,
+            acsUrl,
+            signingCertificatesPem: certificates.map((c) => c.pem),
+            requiredAttributes,
+            serviceName: group.apps.map((a) => a.name).join(', '),
+          }),
+        };
+      });
+    },
+  };
+}
+
+/** The attributes a group of apps needs: an attribute is required if any app requires it. */
+function mergeRequiredAttributes(apps: Application[]): { name: string; required: boolean }[] {
+  const merged = new Map<string, boolean>();
+  for (const app of apps) for (const a of app.requiredAttributes) merged.set(a.name, (merged.get(a.name) ?? false) || a.required);
+  return [...merged].map(([name, required]) => ({ name, required }));
+}
+
+export type CustomerService = ReturnType<typeof createCustomerService>;

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/** Response shapes of the Customer Connection API; they also generate the OpenAPI document. */
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const certificateBody = z
+  .object({
+    pem: z.string(),
+    subject: z.string(),
+    issuer: z.string(),
+    notBefore: z.string(),
+    notAfter: z.string(),
+    sha256Fingerprint: z.string(),
+  })
+  .meta({ id: 'Certificate' });
+
+export const customerBody = z
+  .object({
+    idpId: z.string(),
+    entityId: z.string(),
+    ssoUrl: z.string(),
+    ssoBinding: z.enum(['redirect', 'post']),
+    certificates: z.array(certificateBody),
+    sloUrl: z.string().nullable(),
+    sloResponseUrl: z.string().nullable(),
+    sloBinding: z.enum(['redirect', 'post']).nullable(),
+    contactEmail: z.string().nullable(),
+    emailDomains: z.array(z.string()),
+    enabled: z.boolean(),
+    metadataUrl: z.string().nullable(),
+    applications: z.array(z.object({ saasid: z.string(), name: z.string(), kind: z.enum(['saml', 'rest']), multiplexed: z.boolean(), connectedAt: z.string() })),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Customer' });
+
+export const customerPageBody = z
+  .object({
+    customers: z.array(
+      z.object({ idpId: z.string(), entityId: z.string(), enabled: z.boolean(), applications: z.array(z.string()), createdAt: z.string(), updatedAt: z.string() }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'CustomerPage' });
+
+export const idpConfigurationBody = z
+  .object({
+    configurations: z.array(
+      z.object({
+        multiplexed: z.boolean(),
+        applications: z.array(z.string()),
+        entityId: z.string(),
+        acsUrl: z.string(),
+        acsBinding: z.literal('post'),
+        signingCertificates: z.array(certificateBody),
+        requiredAttributes: z.array(z.object({ name: z.string(), required: z.boolean() })),
+        metadataXml: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'IdpConfiguration' });
+
+export const applicationBody = z
+  .object({
+    saasid: z.string(),
+    name: z.string(),
+    kind: z.enum(['saml', 'rest']),
+    enabled: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'Application' });
+
+export const iso = (ms: number) => new Date(ms).toISOString();

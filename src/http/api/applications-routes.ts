@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Application } from '../../domain/applications/application-service.js';
+import type { Services } from '../../services.js';
+import { principalOf } from './api-plugin.js';
+import { applicationBody, errorBody, iso } from './api-schemas.js';
+
+export function applicationJson(a: Application) {
+  return { ...a, createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt) };
+}
+
+/** Read-only view of the account's applications (they are managed in the console). */
+export function registerApplicationRoutes(app: FastifyInstance, services: Services): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['Applications'];
+  api.get(
+    '/applications',
+    { schema: { summary: "List the account's applications", tags, response: { 200: z.object({ applications: z.array(applicationBody) }), 401: errorBody } } },
+    async (request) => ({ applications: (await services.applications.listApplications(principalOf(request).accountId)).map(applicationJson) }),
+  );
+  api.get(
+    '/applications/:saasid',
+    { schema: { summary: 'Read an application', tags, params: z.object({ saasid: z.string() }), response: { 200: applicationBody, 401: errorBody, 404: errorBody } } },
+    async (request) => applicationJson(await services.applications.getApplication(principalOf(request).accountId, request.params.saasid)),
+  );
+}
