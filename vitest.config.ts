@@ -9,5 +9,6 @@ export default defineConfig({
     // Two cores here: more workers only make argon2-heavy suites contend.
     maxWorkers: 2,
     reporters: ['default'],
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

@@ -6,7 +6,8 @@ import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { zodValidatorCompiler } from './http/zod-validator.js';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
 import type { Clock } from './clock.js';
@@ -40,6 +41,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     trustProxy: typeof config.trustProxy === 'number' ? (hops => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
     bodyLimit: 256 * 1024,
     genReqId: () => randomUUID(),
+    // idpIds may be up to 255 characters, more once URL-encoded.
+    routerOptions: { maxParamLength: 1024 },
     requestIdHeader: false,
     // Oversized headers never reach a route; answer them in the API's JSON shape anyway.
     clientErrorHandler: (error, socket) => {
@@ -55,7 +58,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       }
     },
   }) as unknown as FastifyInstance;
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(jsonErrorHandler);
 

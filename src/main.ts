@@ -12,6 +12,8 @@ export async function serve(config: Config, logger: Logger): Promise<App> {
 
   const starter = (accountId: string): Actor => ({ kind: 'operator', id: 'server-start', label: 'first start', accountId, sourceIp: 'local' });
   const { account, created } = await app.services.accounts.ensureDefaultAccount(starter);
+  // The account's SAML signing key pair is generated on first start (and kept in the database).
+  await app.services.signingKeys.listKeys(account.id);
   await app.listen({ port: config.port, host: config.host });
 
   const consoleUrl = `${config.publicUrl}/console`;

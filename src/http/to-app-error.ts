@@ -1,5 +1,4 @@
 import type { FastifyError } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, isAppError } from '../errors.js';
 
 /**
@@ -9,14 +8,6 @@ import { AppError, isAppError } from '../errors.js';
  */
 export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    const fields = error.validation.map((v) => {
-      const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
-      const context = (error as { validationContext?: string }).validationContext ?? 'body';
-      return { field: path || context, message: v.message ?? 'is not valid' };
-    });
-    return new AppError('VALIDATION_FAILED', 'The request has invalid fields.', { fields, cause: error });
-  }
   const code = (error as FastifyError | undefined)?.code;
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

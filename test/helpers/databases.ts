@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import { openDatabase, type Database, type Dialect } from '../../src/db/database.js';
 
@@ -27,7 +26,7 @@ export function newDatabaseLocation(dialect: Dialect): TestDatabaseLocation {
   const location: TestDatabaseLocation =
     dialect === 'sqlite'
       ? { dialect, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'ssobridge-test-')) }
-      : { dialect, dataDir: os.tmpdir(), url: process.env.TEST_DATABASE_URL, schema: `t_${randomBytes(6).toString('hex')}` };
+      : { dialect, dataDir: os.tmpdir(), url: process.env.TEST_DATABASE_URL, schema: `t_${process.env.SSOBRIDGE_TEST_RUN ?? 'adhoc'}_${randomBytes(6).toString('hex')}` };
   created.push(location);
   return location;
 }
@@ -38,15 +37,12 @@ export function openTestDatabase(location: TestDatabaseLocation): Promise<Databa
   return openDatabase({ url: location.url, dataDir: location.dataDir, schema: location.schema, logger: silentLogger, poolSize: 5 });
 }
 
-/** Removes what newDatabaseLocation made; call from afterAll. */
+/**
+ * Removes the SQLite folders newDatabaseLocation made; call from afterAll. PostgreSQL schemas
+ * are dropped after the whole run (see global-setup.ts).
+ */
 export async function dropTestDatabases(): Promise<void> {
   for (const location of created.splice(0)) {
     if (location.dialect === 'sqlite') fs.rmSync(location.dataDir, { recursive: true, force: true });
-    else {
-      const client = new pg.Client({ connectionString: location.url });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${location.schema} CASCADE`);
-      await client.end();
-    }
   }
 }

@@ -68,3 +68,37 @@ export function rfc6749Basic(clientId: string, secret: string): string {
 }
 
 export const SP_MANAGED = '/web-portal/rest/saas/idp/2.0/spManaged';
+
+export function restAppInput(name = 'Billing', overrides: Record<string, unknown> = {}) {
+  return {
+    kind: 'rest' as const,
+    name,
+    defaultAppUrl: 'https://app.example.com/sso/landing',
+    errorUrl: 'https://app.example.com/sso/error',
+    hostname: 'app.example.com',
+    requiredAttributes: [{ name: 'email', required: true }],
+    ...overrides,
+  };
+}
+
+export function samlAppInput(name = 'Analytics', overrides: Record<string, unknown> = {}) {
+  return {
+    kind: 'saml' as const,
+    name,
+    acsUrl: 'https://analytics.example.com/saml/acs',
+    spEntityId: `https://analytics.example.com/${name}`,
+    requiredAttributes: [
+      { name: 'email', required: true },
+      { name: 'department', required: false },
+    ],
+    ...overrides,
+  };
+}
+
+let cachedCertificate: string | undefined;
+/** A real self-signed certificate, as a customer's IdP would have (generated once per test file). */
+export async function idpCertificatePem(): Promise<string> {
+  const { generateSigningKeyPair } = await import('../../src/saml/signing-key-pair.js');
+  cachedCertificate ??= (await generateSigningKeyPair('idp.customer.example', Date.now())).certificatePem;
+  return cachedCertificate;
+}

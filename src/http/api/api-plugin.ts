@@ -27,6 +27,8 @@ export async function apiPlugin(app: FastifyInstance, options: { services: Servi
   const { services } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.setErrorHandler(jsonErrorHandler);
+  // The API speaks JSON only: anything else (Fastify also parses text/plain by default) is a 415.
+  api.removeContentTypeParser('text/plain');
 
   const authenticate = async (request: FastifyRequest) => {
     request.principal = await services.clientAuthenticator.authenticate({

@@ -38,3 +38,38 @@ export async function submitForm<T>(action: () => Promise<T>): Promise<FormOutco
 function isFixableByUser(error: AppError): boolean {
   return error.kind === 'validation' || error.kind === 'conflict' || error.kind === 'rate_limited' || error.code === 'INVALID_SIGN_IN' || error.code === 'SETUP_TOKEN_INVALID';
 }
+
+/** Every value of a repeated field (checkbox groups), in form order. */
+export function formValues(request: FastifyRequest, name: string): string[] {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null) return [];
+  const value = (body as Record<string, unknown>)[name];
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+}
+
+/** A checkbox: present (with its value) when ticked, absent when not. */
+export function checked(form: Record<string, string>, name: string): boolean {
+  return form[name] === 'true';
+}
+
+/**
+ * Moves errors on list items (`certificates.1`, `requiredAttributes.0.name`) onto the form field
+ * that holds the list, naming the item, so the message appears next to the textarea.
+ */
+export function groupFieldErrors(fields: Record<string, string>, itemLabel: (field: string, index: number) => string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [path, message] of Object.entries(fields)) {
+    const [head = path, index] = path.split('.');
+    const text = index !== undefined && /^\d+$/.test(index) ? `${itemLabel(head, Number(index))}: ${message}` : message;
+    out[head] = out[head] ? `${out[head]}; ${text}` : text;
+  }
+  return out;
+}
+
+/** Non-empty lines of a textarea, each with its 1-based line number. */
+export function linesOf(text: string | undefined): { line: number; text: string }[] {
+  return (text ?? '')
+    .split(/\r?\n/)
+    .map((t, i) => ({ line: i + 1, text: t.trim() }))
+    .filter((l) => l.text !== '');
+}

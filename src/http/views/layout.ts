@@ -6,7 +6,7 @@ export interface PageChrome {
   admin?: { email: string } | undefined;
   csrfToken?: string | undefined;
   /** Which top-level section is current, for aria-current. */
-  section?: 'integration' | 'audit' | undefined;
+  section?: 'applications' | 'customers' | 'integration' | 'signing-keys' | 'audit' | undefined;
 }
 
 export function layout(chrome: PageChrome, body: SafeHtml): SafeHtml {
@@ -27,8 +27,11 @@ export function layout(chrome: PageChrome, body: SafeHtml): SafeHtml {
   ${
     chrome.admin
       ? html`<nav aria-label="Main">
+    ${navLink('/console/applications', 'Applications', 'applications')}
+    ${navLink('/console/customer-connections', 'Customer Connections', 'customers')}
     <span class="nav-group">Account</span>
     ${navLink('/console/account/integration', 'Integration', 'integration')}
+    ${navLink('/console/account/signing-keys', 'Signing keys', 'signing-keys')}
     ${navLink('/console/account/audit-log', 'Audit log', 'audit')}
   </nav>
   <form method="post" action="/console/sign-out" class="signout">

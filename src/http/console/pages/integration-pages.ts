@@ -3,25 +3,30 @@ import { MAX_CONNECTION_API_CREDENTIALS } from '../../../domain/credentials/cred
 import { CUSTOM_SECRET_MAX_LENGTH, CUSTOM_SECRET_MIN_LENGTH } from '../../../domain/credentials/secrets.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout, type PageChrome } from '../../views/layout.js';
+import { copyable, copyAnnouncer } from './partials.js';
 
 export const CONNECTION_API_PATH = '/console/account/integration/connection-api';
 export const GLOBAL_PATH = '/console/account/integration/global';
+export const APPLICATION_CREDENTIALS_PATH = '/console/account/integration/application';
 
 type Chrome = Pick<PageChrome, 'admin' | 'csrfToken'>;
 type FieldErrors = Record<string, string>;
 
 const secretRules = html`<p class="hint" id="secret-rules">Leave empty to use a generated secret. A secret you type must be ${CUSTOM_SECRET_MIN_LENGTH}–${CUSTOM_SECRET_MAX_LENGTH} characters, with no control characters and no space at either end.</p>`;
 
-function tabs(current: 'global' | 'connection-api'): SafeHtml {
-  const tab = (href: string, label: string, id: typeof current) =>
+export type IntegrationTab = 'global' | 'connection-api' | 'application';
+
+function tabs(current: IntegrationTab): SafeHtml {
+  const tab = (href: string, label: string, id: IntegrationTab) =>
     html`<a href="${href}" class="tab" ${current === id ? html`aria-current="page"` : ''}>${label}</a>`;
   return html`<nav class="tabs" aria-label="Integration">
   ${tab(GLOBAL_PATH, 'Global Credentials', 'global')}
   ${tab(CONNECTION_API_PATH, 'Connection API Credentials', 'connection-api')}
+  ${tab(APPLICATION_CREDENTIALS_PATH, 'Application Credentials', 'application')}
 </nav>`;
 }
 
-function integrationPage(chrome: Chrome, current: 'global' | 'connection-api', title: string, body: SafeHtml): SafeHtml {
+export function integrationPage(chrome: Chrome, current: IntegrationTab, title: string, body: SafeHtml): SafeHtml {
   return layout(
     { ...chrome, title, section: 'integration' },
     html`<p class="breadcrumb">Account › Integration</p>
@@ -33,17 +38,6 @@ ${body}
 </section>`,
   );
 }
-
-function copyable(id: string, label: string, value: string): SafeHtml {
-  return html`<div class="copyable">
-  <span class="label" id="${id}-label">${label}</span>
-  <code id="${id}" aria-labelledby="${id}-label">${value}</code>
-  <button type="button" class="copy" data-copy="${id}" data-copied="${label} copied" aria-label="Copy ${label}">Copy</button>
-</div>`;
-}
-
-/** Where console.js announces "… copied" to screen readers (the button keeps its name). */
-const copyAnnouncer = html`<div class="visually-hidden" aria-live="polite" id="copy-announcer"></div>`;
 
 function credentialFacts(c: CredentialView, options: { showClientId: boolean } = { showClientId: true }): SafeHtml {
   return html`<dl class="facts">

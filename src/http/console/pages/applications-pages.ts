@@ -1,0 +1,244 @@
+import type { Application } from '../../../domain/applications/application-service.js';
+import { MAX_REQUIRED_ATTRIBUTES } from '../../../domain/applications/application-schemas.js';
+import type { SigningKeyView } from '../../../domain/keys/signing-key-service.js';
+import { html, timeElement, type SafeHtml } from '../../views/html.js';
+import { errorBanner, fieldError, layout } from '../../views/layout.js';
+import type { ApplicationFormValues, ApplicationKind } from '../application-form.js';
+import { copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, yesNo, type Chrome, type FieldErrors } from './partials.js';
+
+export const APPLICATIONS_PATH = '/console/applications';
+
+const kindLabel = (kind: ApplicationKind) => (kind === 'saml' ? 'SAML' : 'REST');
+
+function applicationsPage(chrome: Chrome, title: string, body: SafeHtml, crumb?: string): SafeHtml {
+  return layout(
+    { ...chrome, title, section: 'applications' },
+    html`<p class="breadcrumb"><a href="${APPLICATIONS_PATH}">Applications</a> › My Applications${crumb ? html` › ${crumb}` : ''}</p>
+<h1>${title}</h1>
+${body}`,
+  );
+}
+
+export function applicationListPage(chrome: Chrome, p: { applications: Application[]; notice?: string | undefined; error?: string | undefined }): SafeHtml {
+  const rows = p.applications.map(
+    (a, i) => html`<tr>
+  <th scope="row"><a href="${APPLICATIONS_PATH}/${a.saasid}">${a.name}</a></th>
+  <td>${kindLabel(a.kind)}</td>
+  <td><span class="copy-inline"><code id="saasid-${i}">${a.saasid}</code>
+    <button type="button" class="copy icon" data-copy="saasid-${i}" data-copied="saasid copied" aria-label="Copy saasid of ${a.name}">Copy</button></span></td>
+  <td>${yesNo(a.enabled, 'Enabled', 'Disabled')}</td>
+  <td class="row-actions">
+    <a href="${APPLICATIONS_PATH}/${a.saasid}" class="button">Edit<span class="visually-hidden"> ${a.name}</span></a>
+    <form method="post" action="${APPLICATIONS_PATH}/${a.saasid}/enabled">
+      ${hiddenCsrf(chrome)}
+      <input type="hidden" name="enabled" value="${a.enabled ? 'false' : 'true'}">
+      <button type="submit">${a.enabled ? 'Disable' : 'Enable'}<span class="visually-hidden"> ${a.name}</span></button>
+    </form>
+    <a href="${APPLICATIONS_PATH}/${a.saasid}/delete" class="button danger-link">Delete<span class="visually-hidden"> ${a.name}</span></a>
+  </td>
+</tr>`,
+  );
+  return applicationsPage(
+    chrome,
+    'My Applications',
+    html`<p>Each application has a <strong>saasid</strong>: the identifier your code passes to SSO (<code>/sso/sp/initsso?saasid=…</code>) and to the Customer Connection API.</p>
+${noticeBanner(p.notice)}
+${errorBanner(p.error)}
+<div class="toolbar">
+  <a href="${APPLICATIONS_PATH}/new/saml" class="button primary">Add SAML application</a>
+  <a href="${APPLICATIONS_PATH}/new/rest" class="button primary">Add REST application</a>
+</div>
+${
+  p.applications.length === 0
+    ? html`<p class="empty">No applications yet.</p>`
+    : html`<table class="data" aria-label="Applications">
+  <thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">saasid</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+  <tbody>${rows}</tbody>
+</table>`
+}
+${copyAnnouncer}`,
+  );
+}
+
+function textField(
+  errors: FieldErrors,
+  p: { name: keyof ApplicationFormValues & string; label: string; value: string; hint?: string; type?: string; required?: boolean; placeholder?: string },
+): SafeHtml {
+  const id = `app-${p.name}`;
+  const hintId = p.hint ? `${id}-hint` : undefined;
+  const described = describedBy(errors, p.name, id, hintId);
+  return html`<label for="${id}">${p.label}${p.required === false ? html` <span class="muted">(optional)</span>` : ''}</label>
+<input id="${id}" name="${p.name}" type="${p.type ?? 'text'}" value="${p.value}" ${p.placeholder ? html`placeholder="${p.placeholder}"` : ''} ${described ? html`aria-describedby="${described}"` : ''} ${errors[p.name] ? html`aria-invalid="true"` : ''}>
+${p.hint ? html`<p class="hint" id="${hintId}">${p.hint}</p>` : ''}
+${fieldError(errors[p.name], `${id}-error`)}`;
+}
+
+function textArea(errors: FieldErrors, p: { name: string; label: string; value: string; hint?: SafeHtml | string; rows?: number; required?: boolean; mono?: boolean }): SafeHtml {
+  const id = `app-${p.name}`;
+  const hintId = p.hint ? `${id}-hint` : undefined;
+  const described = describedBy(errors, p.name, id, hintId);
+  return html`<label for="${id}">${p.label}${p.required === false ? html` <span class="muted">(optional)</span>` : ''}</label>
+<textarea id="${id}" name="${p.name}" rows="${p.rows ?? 4}" spellcheck="false" ${p.mono ? html`class="mono"` : ''} ${described ? html`aria-describedby="${described}"` : ''} ${errors[p.name] ? html`aria-invalid="true"` : ''}>${p.value}</textarea>
+${p.hint ? html`<p class="hint" id="${hintId}">${p.hint}</p>` : ''}
+${fieldError(errors[p.name], `${id}-error`)}`;
+}
+
+function checkbox(name: string, label: string, isChecked: boolean, errors: FieldErrors, hint?: string): SafeHtml {
+  const id = `app-${name}`;
+  const hintId = hint ? `${id}-hint` : undefined;
+  const described = describedBy(errors, name, id, hintId);
+  return html`<label class="checkbox"><input type="checkbox" id="${id}" name="${name}" value="true" ${isChecked ? 'checked' : ''} ${described ? html`aria-describedby="${described}"` : ''}> ${label}</label>
+${hint ? html`<p class="hint" id="${hintId}">${hint}</p>` : ''}
+${fieldError(errors[name], `${id}-error`)}`;
+}
+
+const attributesHint = html`One attribute per line, as the application expects its name. An attribute is required unless the line ends with <code>,optional</code> — for example <code>email</code> and <code>department,optional</code>. At most ${MAX_REQUIRED_ATTRIBUTES}.`;
+
+function keyLabel(k: SigningKeyView): string {
+  const status = k.status === 'active' ? 'Active key' : k.status === 'next' ? 'Renewal key' : 'Retired key';
+  return `${status}: ${k.certificate.subject}, expires ${k.certificate.notAfter.slice(0, 10)}, SHA-256 ${k.certificate.sha256Fingerprint.slice(0, 11)}…`;
+}
+
+function samlFields(v: ApplicationFormValues, errors: FieldErrors, keys: SigningKeyView[]): SafeHtml {
+  const keyChoices = keys.filter((k) => k.status !== 'retired' || k.id === v.signingKeyId);
+  const pinnedMissing = v.signingKeyId !== '' && !keys.some((k) => k.id === v.signingKeyId);
+  return html`<fieldset>
+  <legend>Where the application receives assertions</legend>
+  ${textField(errors, { name: 'acsUrl', label: 'ACS URL', value: v.acsUrl, type: 'url', hint: 'The application\'s Assertion Consumer Service: signed SAML responses are POSTed here. https:// (http:// only for localhost).' })}
+  ${textField(errors, { name: 'spEntityId', label: 'SP entity ID', value: v.spEntityId, hint: 'The application\'s SAML entity ID (the Audience of the assertions). Unique in your account.' })}
+</fieldset>
+<fieldset>
+  <legend>Identity toward the application</legend>
+  ${checkbox('multiplexed', 'Application multiplexing', v.multiplexed, errors, 'On: the application sees one issuer for every customer. Off: each customer connection gets its own issuer, and its connections must be multiplexed.')}
+  ${textField(errors, { name: 'customEntityId', label: 'Custom entity ID', value: v.customEntityId, required: false, hint: 'The issuer this application sees instead of the shared one (multiplexed applications only).' })}
+  <label for="app-signingKeyId">Signing certificate</label>
+  <select id="app-signingKeyId" name="signingKeyId" ${describedBy(errors, 'signingKeyId', 'app-signingKeyId', 'app-signingKeyId-hint') ? html`aria-describedby="${describedBy(errors, 'signingKeyId', 'app-signingKeyId', 'app-signingKeyId-hint')}"` : ''}>
+    ${option('', 'The active key (follows key renewals)', v.signingKeyId === '')}
+    ${keyChoices.map((k) => option(k.id, keyLabel(k), k.id === v.signingKeyId))}
+    ${pinnedMissing ? option(v.signingKeyId, `A key that no longer exists (${v.signingKeyId})`, true) : ''}
+  </select>
+  <p class="hint" id="app-signingKeyId-hint">Which of your <a href="/console/account/signing-keys">signing keys</a> signs assertions for this application. Pinning a key means it keeps signing with it after a renewal.</p>
+  ${fieldError(errors.signingKeyId, 'app-signingKeyId-error')}
+</fieldset>
+<fieldset>
+  <legend>Encryption</legend>
+  ${checkbox('encryptAssertions', 'Encrypt assertions', v.encryptAssertions, errors)}
+  ${textArea(errors, { name: 'encryptionCertificate', label: 'Encryption certificate', value: v.encryptionCertificate, required: false, rows: 5, mono: true, hint: 'The application\'s certificate (PEM or base64 DER). Required when assertions are encrypted.' })}
+</fieldset>
+<fieldset>
+  <legend>Single logout</legend>
+  ${textField(errors, { name: 'sloUrl', label: 'SLO endpoint', value: v.sloUrl, type: 'url', required: false })}
+  <label for="app-sloBinding">SLO binding</label>
+  <select id="app-sloBinding" name="sloBinding" ${errors.sloBinding ? html`aria-describedby="app-sloBinding-error" aria-invalid="true"` : ''}>
+    ${option('', 'None', v.sloBinding === '')}
+    ${option('redirect', 'HTTP-Redirect', v.sloBinding === 'redirect')}
+    ${option('post', 'HTTP-POST', v.sloBinding === 'post')}
+  </select>
+  ${fieldError(errors.sloBinding, 'app-sloBinding-error')}
+</fieldset>`;
+}
+
+function restFields(v: ApplicationFormValues, errors: FieldErrors): SafeHtml {
+  return html`<fieldset>
+  <legend>Where users land</legend>
+  ${textField(errors, { name: 'defaultAppUrl', label: 'Default Application URL', value: v.defaultAppUrl, type: 'url', hint: 'Where the browser delivers the token after a login, unless the login named another appurl.' })}
+  ${textField(errors, { name: 'errorUrl', label: 'Error URL', value: v.errorUrl, type: 'url', hint: 'Where failed logins go, with a machine-readable reason.' })}
+  ${textField(errors, { name: 'hostname', label: 'Hostname/Domain', value: v.hostname, hint: 'An appurl or errorurl given at login must be on this host (app.example.com), or on any sub-domain of a domain written with a leading dot (.example.com).' })}
+</fieldset>
+<fieldset>
+  <legend>Token delivery binding</legend>
+  <label class="checkbox"><input type="radio" name="tokenBinding" value="post" ${v.tokenBinding !== 'query' ? 'checked' : ''}> POST (form post of <code>tokenid</code>, recommended)</label>
+  <label class="checkbox"><input type="radio" name="tokenBinding" value="query" ${v.tokenBinding === 'query' ? 'checked' : ''}> Query string (<code>?tokenid=…</code>)</label>
+  ${fieldError(errors.tokenBinding, 'app-tokenBinding-error')}
+</fieldset>`;
+}
+
+/** The "fill from SP metadata" form: a separate form, so that Enter in the main form always saves. */
+function metadataForm(chrome: Chrome, action: string, metadata: string, errors: FieldErrors): SafeHtml {
+  return html`<form method="post" action="${action}" class="metadata-form" aria-label="Fill from SP metadata">
+  ${hiddenCsrf(chrome)}
+  <fieldset>
+    <legend>Fill from SP metadata</legend>
+    <p class="hint" id="spMetadata-hint">Paste the application's SAML metadata XML${' '}<span class="js-only" hidden>or choose its file</span>, then press <strong>Fill from metadata</strong>: the entity ID, ACS URL, single logout endpoint, encryption certificate and requested attributes are filled in below for you to review. Nothing is saved until you press Save.</p>
+    <label for="spMetadataFile" class="js-only" hidden>SP metadata file</label>
+    <input type="file" id="spMetadataFile" class="js-only" hidden accept=".xml,application/xml,text/xml,application/samlmetadata+xml" data-load-into="spMetadata">
+    <label for="spMetadata">SP metadata XML</label>
+    <textarea id="spMetadata" name="spMetadata" rows="5" class="mono" spellcheck="false" aria-describedby="spMetadata-hint${errors.spMetadata ? ' spMetadata-error' : ''}">${metadata}</textarea>
+    ${fieldError(errors.spMetadata, 'spMetadata-error')}
+    <div class="actions"><button type="submit">Fill from metadata</button></div>
+  </fieldset>
+</form>`;
+}
+
+export interface ApplicationFormPage {
+  /** Absent when adding. */
+  application?: Application;
+  values: ApplicationFormValues;
+  signingKeys: SigningKeyView[];
+  submissionKey: string;
+  errors?: FieldErrors;
+  error?: string | undefined;
+  notice?: string | undefined;
+  spMetadata?: string;
+}
+
+export function applicationFormPage(chrome: Chrome, p: ApplicationFormPage): SafeHtml {
+  const v = p.values;
+  const errors = p.errors ?? {};
+  const adding = p.application === undefined;
+  const action = adding ? `${APPLICATIONS_PATH}/new/${v.kind}` : `${APPLICATIONS_PATH}/${p.application!.saasid}`;
+  const title = adding ? `Add ${kindLabel(v.kind)} application` : `Edit ${p.application!.name}`;
+  return applicationsPage(
+    chrome,
+    title,
+    html`${noticeBanner(p.notice)}
+${errorBanner(p.error)}
+${
+  p.application
+    ? html`<dl class="facts">
+  <dt>saasid</dt><dd><code>${p.application.saasid}</code></dd>
+  <dt>Kind</dt><dd>${kindLabel(p.application.kind)} application${p.application.kind === 'rest' ? ' ("other")' : ''}</dd>
+  <dt>Created</dt><dd>${timeElement(p.application.createdAt)}</dd>
+  <dt>Updated</dt><dd>${timeElement(p.application.updatedAt)}</dd>
+</dl>`
+    : html`<p>${v.kind === 'saml' ? 'The application receives a signed SAML assertion at its ACS URL.' : 'The application receives a one-time token and exchanges it over REST (GET /sso/TXS/2.0/1/{tokenid}) with its application credentials.'}</p>`
+}
+${v.kind === 'saml' ? metadataForm(chrome, `${action}/metadata`, p.spMetadata ?? '', errors) : ''}
+<form method="post" action="${action}" class="app-form" aria-label="${title}">
+  ${hiddenCsrf(chrome)}
+  <input type="hidden" name="submissionKey" value="${p.submissionKey}">
+  <fieldset>
+    <legend>Application</legend>
+    ${textField(errors, { name: 'name', label: 'Name', value: v.name })}
+    ${checkbox('enabled', 'Enabled', v.enabled, errors, 'A disabled application refuses logins, and a new customer connected without a list of applications is not connected to it.')}
+  </fieldset>
+  ${v.kind === 'saml' ? samlFields(v, errors, p.signingKeys) : restFields(v, errors)}
+  <fieldset>
+    <legend>Required SSO attributes</legend>
+    ${textArea(errors, { name: 'requiredAttributes', label: 'Attributes', value: v.requiredAttributes, rows: 4, hint: attributesHint })}
+  </fieldset>
+  <div class="actions">
+    <button type="submit" class="primary">Save</button>
+    <a href="${APPLICATIONS_PATH}" class="button">Cancel</a>
+  </div>
+</form>`,
+    adding ? `Add ${kindLabel(v.kind)} application` : p.application!.name,
+  );
+}
+
+export function deleteApplicationPage(chrome: Chrome, p: { application: Application; credentials: number; customers: number; moreCustomers: boolean }): SafeHtml {
+  const a = p.application;
+  return applicationsPage(
+    chrome,
+    `Delete ${a.name}`,
+    html`<div class="banner warning" role="alert">Deleting <strong>${a.name}</strong> (saasid <code>${a.saasid}</code>) also removes its connections to ${p.customers}${p.moreCustomers ? ' or more' : ''} customer${p.customers === 1 ? '' : 's'} and its ${p.credentials} application credential${p.credentials === 1 ? '' : 's'}, which stop working at once. Logins to it fail. This cannot be undone.</div>
+<form method="post" action="${APPLICATIONS_PATH}/${a.saasid}/delete">
+  ${hiddenCsrf(chrome)}
+  <div class="actions">
+    <a href="${APPLICATIONS_PATH}" class="button">Cancel</a>
+    <button type="submit" class="danger">Delete application</button>
+  </div>
+</form>`,
+    a.name,
+  );
+}
