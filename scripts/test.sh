@@ -9,6 +9,8 @@ say() { printf '\n==> %s\n' "$*"; }
 # --- System packages -------------------------------------------------------------------------
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v curl >/dev/null || missing+=(curl)          # docs/api.md examples are run as written
+command -v openssl >/dev/null || missing+=(openssl)
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 have_pg_server() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 if [ -z "${TEST_DATABASE_URL:-}" ] && ! have_pg_server && [ -z "$pg_bin" ]; then missing+=(postgresql); fi

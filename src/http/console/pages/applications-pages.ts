@@ -159,7 +159,7 @@ function metadataForm(chrome: Chrome, action: string, metadata: string, errors: 
   ${hiddenCsrf(chrome)}
   <fieldset>
     <legend>Fill from SP metadata</legend>
-    <p class="hint" id="spMetadata-hint">Paste the application's SAML metadata XML${' '}<span class="js-only" hidden>or choose its file</span>, then press <strong>Fill from metadata</strong>: the entity ID, ACS URL, single logout endpoint, encryption certificate and requested attributes are filled in below for you to review. Nothing is saved until you press Save.</p>
+    <p class="hint" id="spMetadata-hint">Paste the application's SAML metadata XML <span class="js-only" hidden>or choose its file</span>, then press <strong>Fill from metadata</strong>: the entity ID, ACS URL, single logout endpoint, encryption certificate and requested attributes are filled in below for you to review. Nothing is saved until you press Save.</p>
     <label for="spMetadataFile" class="js-only" hidden>SP metadata file</label>
     <input type="file" id="spMetadataFile" class="js-only" hidden accept=".xml,application/xml,text/xml,application/samlmetadata+xml" data-load-into="spMetadata">
     <label for="spMetadata">SP metadata XML</label>

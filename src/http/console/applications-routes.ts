@@ -1,0 +1,152 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Application } from '../../domain/applications/application-service.js';
+import { AppError } from '../../errors.js';
+import { MAX_METADATA_BYTES } from '../../saml/idp-metadata.js';
+import { parseSpMetadata, SpMetadataError } from '../../saml/sp-metadata-parse.js';
+import type { Services } from '../../services.js';
+import {
+  applicationFieldErrors,
+  applicationFormFrom,
+  applicationFormOf,
+  applicationInputOf,
+  emptyApplicationForm,
+  fillFromSpMetadata,
+  type ApplicationFormValues,
+  type ApplicationKind,
+} from './application-form.js';
+import { adminActor } from './console-session.js';
+import { formOf, submitForm } from './forms.js';
+import { APPLICATIONS_PATH, applicationFormPage, applicationListPage, deleteApplicationPage, type ApplicationFormPage } from './pages/applications-pages.js';
+import { chromeOf, noticeFrom, sendPage } from './replies.js';
+
+type SaasidParams = { Params: { saasid: string } };
+type KindParams = { Params: { kind: string } };
+
+const notices: Record<string, string> = {
+  created: 'Application created.',
+  updated: 'Application saved.',
+  enabled: 'Application enabled.',
+  disabled: 'Application disabled.',
+  deleted: 'Application deleted.',
+  repeated: 'That form was already submitted, so the application was not added again.',
+};
+
+/** Pasted SP metadata can be up to 1 MiB, and urlencoding can triple XML. */
+export const METADATA_FORM_BODY_LIMIT = 3 * MAX_METADATA_BYTES + 64 * 1024;
+/** An application form: an encryption certificate (≤ 16 KiB) and up to 50 attribute names, urlencoded. */
+const APPLICATION_FORM_BODY_LIMIT = 256 * 1024;
+
+function kindOf(value: string): ApplicationKind {
+  if (value === 'saml' || value === 'rest') return value;
+  throw new AppError('ROUTE_NOT_FOUND', 'There is no such kind of application. Choose SAML or REST.');
+}
+
+/** Applications › My Applications: SAML and REST ("other") apps, through the application service. */
+export function registerApplicationConsoleRoutes(app: FastifyInstance, services: Services): void {
+  const csrf = { preValidation: app.csrfProtection };
+  const accountOf = (request: FastifyRequest) => adminActor(request).accountId;
+
+  const renderForm = async (request: FastifyRequest, reply: FastifyReply, page: Omit<ApplicationFormPage, 'signingKeys' | 'submissionKey'>, status = 200) => {
+    const signingKeys = page.values.kind === 'saml' ? await services.signingKeys.listKeys(accountOf(request)) : [];
+    return sendPage(reply, applicationFormPage(chromeOf(request, reply), { ...page, signingKeys, submissionKey: services.formSubmissions.newKey() }), status);
+  };
+
+  /** Validates the form, asks the service, and re-renders the form with per-field messages on failure. */
+  const save = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: ApplicationFormValues,
+    application: Application | undefined,
+    action: (input: Extract<ReturnType<typeof applicationInputOf>, { ok: true }>['input']) => Promise<Application>,
+  ) => {
+    const prepared = applicationInputOf(values);
+    if (!prepared.ok) {
+      return renderForm(request, reply, { application, values, errors: prepared.fields, error: 'The application has invalid fields.' }, 400);
+    }
+    const outcome = await submitForm(() => action(prepared.input));
+    if (!outcome.ok) {
+      return renderForm(request, reply, { application, values, errors: applicationFieldErrors(outcome.fields, prepared.lines), error: outcome.message }, outcome.status);
+    }
+    return undefined;
+  };
+
+  /** "Fill from metadata": parses the pasted SP metadata and re-renders the form; nothing is saved. */
+  const fill = async (request: FastifyRequest, reply: FastifyReply, base: ApplicationFormValues, application: Application | undefined) => {
+    const spMetadata = formOf(request).spMetadata ?? '';
+    if (spMetadata.trim() === '') {
+      return renderForm(request, reply, { application, values: base, errors: { spMetadata: 'paste the metadata XML first' } }, 400);
+    }
+    try {
+      const values = fillFromSpMetadata(base, parseSpMetadata(spMetadata));
+      return renderForm(request, reply, { application, values, spMetadata, notice: 'Filled in from the SP metadata. Review the fields, then Save.' });
+    } catch (error) {
+      if (!(error instanceof SpMetadataError)) throw error;
+      return renderForm(request, reply, { application, values: base, spMetadata, errors: { spMetadata: error.message } }, 400);
+    }
+  };
+
+  app.get<{ Querystring: { notice?: string } }>(APPLICATIONS_PATH, async (request, reply) => {
+    const applications = await services.applications.listApplications(accountOf(request));
+    return sendPage(reply, applicationListPage(chromeOf(request, reply), { applications, notice: noticeFrom(notices, request.query.notice) }));
+  });
+
+  app.get<KindParams>(`${APPLICATIONS_PATH}/new/:kind`, async (request, reply) =>
+    renderForm(request, reply, { values: emptyApplicationForm(kindOf(request.params.kind)) }),
+  );
+
+  app.post<KindParams>(`${APPLICATIONS_PATH}/new/:kind/metadata`, { ...csrf, bodyLimit: METADATA_FORM_BODY_LIMIT }, async (request, reply) => {
+    if (kindOf(request.params.kind) !== 'saml') throw new AppError('ROUTE_NOT_FOUND', 'Only SAML applications have SP metadata.');
+    return fill(request, reply, emptyApplicationForm('saml'), undefined);
+  });
+
+  app.post<KindParams>(`${APPLICATIONS_PATH}/new/:kind`, { ...csrf, bodyLimit: APPLICATION_FORM_BODY_LIMIT }, async (request, reply) => {
+    const kind = kindOf(request.params.kind);
+    // A double click or a re-posted form must not add the application twice.
+    if (!(await services.formSubmissions.claim(accountOf(request), formOf(request).submissionKey ?? ''))) {
+      return reply.redirect(`${APPLICATIONS_PATH}?notice=repeated`, 303);
+    }
+    const values = applicationFormFrom(kind, formOf(request));
+    const failed = await save(request, reply, values, undefined, (input) => services.applications.createApplication(adminActor(request), input));
+    return failed ?? reply.redirect(`${APPLICATIONS_PATH}?notice=created`, 303);
+  });
+
+  app.get<SaasidParams>(`${APPLICATIONS_PATH}/:saasid`, async (request, reply) => {
+    const application = await services.applications.getApplication(accountOf(request), request.params.saasid);
+    return renderForm(request, reply, { application, values: applicationFormOf(application) });
+  });
+
+  app.post<SaasidParams>(`${APPLICATIONS_PATH}/:saasid/metadata`, { ...csrf, bodyLimit: METADATA_FORM_BODY_LIMIT }, async (request, reply) => {
+    const application = await services.applications.getApplication(accountOf(request), request.params.saasid);
+    if (application.kind !== 'saml') throw new AppError('ROUTE_NOT_FOUND', 'Only SAML applications have SP metadata.');
+    return fill(request, reply, applicationFormOf(application), application);
+  });
+
+  app.post<SaasidParams>(`${APPLICATIONS_PATH}/:saasid`, { ...csrf, bodyLimit: APPLICATION_FORM_BODY_LIMIT }, async (request, reply) => {
+    const application = await services.applications.getApplication(accountOf(request), request.params.saasid);
+    const values = applicationFormFrom(application.kind, formOf(request));
+    const failed = await save(request, reply, values, application, (input) => services.applications.updateApplication(adminActor(request), application.saasid, input));
+    return failed ?? reply.redirect(`${APPLICATIONS_PATH}?notice=updated`, 303);
+  });
+
+  app.post<SaasidParams>(`${APPLICATIONS_PATH}/:saasid/enabled`, csrf, async (request, reply) => {
+    const enabled = formOf(request).enabled === 'true';
+    await services.applications.setApplicationEnabled(adminActor(request), request.params.saasid, enabled);
+    return reply.redirect(`${APPLICATIONS_PATH}?notice=${enabled ? 'enabled' : 'disabled'}`, 303);
+  });
+
+  app.get<SaasidParams>(`${APPLICATIONS_PATH}/:saasid/delete`, async (request, reply) => {
+    const accountId = accountOf(request);
+    const application = await services.applications.getApplication(accountId, request.params.saasid);
+    const credentials = (await services.credentials.listApplicationCredentials(accountId)).filter((c) => c.applicationId === application.saasid).length;
+    const customers = await services.customers.listCustomers(accountId, { saasid: application.saasid, limit: 200 });
+    return sendPage(
+      reply,
+      deleteApplicationPage(chromeOf(request, reply), { application, credentials, customers: customers.customers.length, moreCustomers: customers.nextCursor !== null }),
+    );
+  });
+
+  app.post<SaasidParams>(`${APPLICATIONS_PATH}/:saasid/delete`, csrf, async (request, reply) => {
+    await services.applications.deleteApplication(adminActor(request), request.params.saasid);
+    return reply.redirect(`${APPLICATIONS_PATH}?notice=deleted`, 303);
+  });
+}
