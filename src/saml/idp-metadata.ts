@@ -41,7 +41,7 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   if (!entityId) throw new MetadataError('The EntityDescriptor has no entityID.');
   const idp = childElements(entity, NS.md, 'IDPSSODescriptor')[0];
   if (!idp) throw new MetadataError('The metadata has no md:IDPSSODescriptor.');
-  if (!(idp.getAttribute('protocolSupportEnumeration') ?? '').includes('urn:oasis:names:tc:SAML:2.0:protocol')) {
+  if (!(idp.getAttribute('protocolSupportEnumeration') ?? '').split(/\s+/).includes('urn:oasis:names:tc:SAML:2.0:protocol')) {
     throw new MetadataError('The IDPSSODescriptor does not support the SAML 2.0 protocol.');
   }
 

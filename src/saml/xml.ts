@@ -18,14 +18,27 @@ export class XmlRejectedError extends Error {}
  * Parses untrusted XML strictly: no DTD of any kind (so no entities, no XXE, no billion laughs —
  * SAML never needs one), size-capped, and any parser warning or error is fatal.
  */
-export function parseUntrustedXml(xml: string, maxBytes: number): Document {
+export function parseUntrustedXml(input: string, maxBytes: number): Document {
+  // A UTF-8 byte order mark is legal at the start of a document; some IdPs publish one.
+  const xml = input.startsWith('\uFEFF') ? input.slice(1) : input;
   if (Buffer.byteLength(xml, 'utf8') > maxBytes) throw new XmlRejectedError(`is larger than ${Math.floor(maxBytes / 1024)} KiB`);
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new XmlRejectedError('contains a DTD (<!DOCTYPE or <!ENTITY), which SAML does not allow');
   if (!/^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*</.test(xml)) throw new XmlRejectedError('is not XML');
-  const fail = (message: string) => {
+  // xmldom wraps whatever onError throws in its own ParseError, so note the first problem and
+  // turn any failure into one XmlRejectedError naming it.
+  let problem: string | undefined;
+  let document: Document;
+  try {
+    document = new DOMParser({
+      onError: (_level, message) => {
+        problem ??= message;
+        throw new XmlRejectedError(message);
+      },
+    }).parseFromString(xml, 'text/xml');
+  } catch (error) {
+    const message = problem ?? (error instanceof Error ? error.message : String(error));
     throw new XmlRejectedError(`is not well-formed XML (${message.split('\n')[0]?.slice(0, 160)})`);
-  };
-  const document = new DOMParser({ onError: (_level, message) => fail(message) }).parseFromString(xml, 'text/xml');
+  }
   if (!document.documentElement) throw new XmlRejectedError('is not XML');
   return document;
 }

@@ -30,6 +30,7 @@ import type { Actor } from '../actor.js';
 import { toApplication, type Application } from '../applications/application-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SigningKeyService } from '../keys/signing-key-service.js';
+import { secureUrlSchema } from '../url-rules.js';
 import { parseInput } from '../validation.js';
 import { idpIdSchema, listCustomersInput, putCustomerInput, type ListCustomersInput, type PutCustomerInput } from './customer-schemas.js';
 import type { MetadataFetcher } from './metadata-fetcher.js';
@@ -126,12 +127,19 @@ export function createCustomerService(deps: {
     let metadata: IdpMetadata | undefined;
     if (valid.metadataXml !== undefined || valid.metadataUrl !== undefined) {
       const xml = valid.metadataXml ?? (await deps.fetchMetadata(valid.metadataUrl!));
+      const field = valid.metadataXml !== undefined ? 'metadataXml' : 'metadataUrl';
+      const invalid = (message: string) => new AppError('METADATA_INVALID', message, { fields: [{ field, message }] });
       try {
         metadata = parseIdpMetadata(xml);
       } catch (error) {
-        if (!(error instanceof MetadataError)) throw error;
-        const field = valid.metadataXml !== undefined ? 'metadataXml' : 'metadataUrl';
-        throw new AppError('METADATA_INVALID', error.message, { fields: [{ field, message: error.message }] });
+        if (error instanceof MetadataError) throw invalid(error.message);
+        throw error;
+      }
+      // Endpoints from metadata obey the same rules as the same fields given directly.
+      for (const [name, url] of [['SingleSignOnService', metadata.ssoUrl], ['SingleLogoutService', metadata.slo?.url], ['SingleLogoutService ResponseLocation', metadata.slo?.responseUrl]] as const) {
+        if (url !== undefined && !secureUrlSchema.safeParse(url).success) {
+          throw invalid(`The metadata's ${name} location must be an absolute https:// URL.`);
+        }
       }
     }
     const certificates =

@@ -66,14 +66,20 @@ export function createMetadataFetcher(options: MetadataFetcherOptions): Metadata
       if (net.isIP(literal) && !options.allowPrivateAddresses && isPrivateAddress(literal)) {
         return reject(failed('its host is a private or loopback address'));
       }
-      const lookup: net.LookupFunction = (hostname, lookupOptions, callback) =>
-        dns.lookup(hostname, { ...lookupOptions, all: false }, (error, address, family) => {
-          if (!error && !options.allowPrivateAddresses && isPrivateAddress(address as string)) {
-            return callback(Object.assign(new Error('private address'), { code: 'EPRIVATE' }), '', 0);
+      // Every address the name resolves to is checked (Node may try several: autoSelectFamily),
+      // and the answer keeps the shape that was asked for.
+      const lookup = ((hostname: string, lookupOptions: dns.LookupOptions, callback: (...args: unknown[]) => void) =>
+        dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
+          if (error) return callback(error);
+          if (!options.allowPrivateAddresses && addresses.some((a) => isPrivateAddress(a.address))) {
+            return callback(Object.assign(new Error('private address'), { code: 'EPRIVATE' }));
           }
-          callback(error, address as string, family as number);
-        });
-      const request = https.get(url, { lookup, ca: options.ca, headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' }, timeout: options.timeoutMs }, (response) => {
+          if (lookupOptions.all) return callback(null, addresses);
+          const first = addresses[0];
+          return first ? callback(null, first.address, first.family) : callback(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }));
+        })) as unknown as net.LookupFunction;
+      // agent: false, so no pooled socket skips the address check above.
+      const request = https.get(url, { agent: false, lookup, ca: options.ca, headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' }, timeout: options.timeoutMs }, (response) => {
         const status = response.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           response.resume();

@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'saml', 'metadata');
+
+export type MetadataFixture = 'adfs.xml' | 'okta.xml' | 'shibboleth.xml' | 'entities-idp-and-sp.xml' | 'entra.xml' | 'post-only.xml' | 'keycloak.xml';
+
+/** One of the committed IdP metadata documents (see test/fixtures/saml/metadata/README.md). */
+export function metadataFixture(name: MetadataFixture): string {
+  return fs.readFileSync(path.join(dir, name), 'utf8');
+}
+
+export interface FixtureCertificate {
+  dn: string;
+  usage: 'signing' | 'encryption';
+  notBefore: string;
+  notAfter: string;
+  /** Upper-case hex pairs joined by colons, computed from the DER when the fixtures were generated. */
+  sha256Fingerprint: string;
+  /** base64 DER */
+  der: string;
+}
+
+/** The certificates inside the fixtures, by name (adfs-signing, okta-signing, …). */
+export const fixtureCertificates: Record<string, FixtureCertificate> = JSON.parse(fs.readFileSync(path.join(dir, 'certificates.json'), 'utf8'));
+
+export function fixtureCertificate(name: string): FixtureCertificate {
+  const cert = fixtureCertificates[name];
+  if (!cert) throw new Error(`no fixture certificate ${name}`);
+  return cert;
+}
+
+export function pemOf(derBase64: string): string {
+  return `-----BEGIN CERTIFICATE-----\n${derBase64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
