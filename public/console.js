@@ -20,3 +20,26 @@ document.addEventListener('click', async (event) => {
   }
   setTimeout(() => { button.textContent = 'Copy'; }, 2000);
 });
+
+// Progressive enhancements; every page works without them.
+document.addEventListener('DOMContentLoaded', () => {
+  // File pickers exist only with JS: they read a metadata file into the textarea next to them.
+  for (const element of document.querySelectorAll('.js-only')) element.hidden = false;
+  for (const input of document.querySelectorAll('input[type=file][data-load-into]')) {
+    input.addEventListener('change', async () => {
+      const target = document.getElementById(input.getAttribute('data-load-into'));
+      const file = input.files && input.files[0];
+      if (target && file) target.value = await file.text();
+    });
+  }
+  // The customer form: show only the IdP settings panel that the chosen source uses.
+  const choices = document.querySelectorAll('input[data-source-choice]');
+  const showChosenPanel = () => {
+    const chosen = document.querySelector('input[data-source-choice]:checked');
+    for (const panel of document.querySelectorAll('[data-source-panel]')) {
+      panel.hidden = chosen ? panel.getAttribute('data-source-panel') !== chosen.value : false;
+    }
+  };
+  for (const choice of choices) choice.addEventListener('change', showChosenPanel);
+  if (choices.length > 0) showChosenPanel();
+});

@@ -50,19 +50,25 @@ export function parseSpMetadata(xml: string): SpMetadata {
     if (error instanceof XmlRejectedError) throw new SpMetadataError(`The metadata ${error.message}.`);
     throw error;
   }
-  const entities =
+  const all =
     root.namespaceURI === NS.md && root.localName === 'EntityDescriptor'
       ? [root]
       : root.namespaceURI === NS.md && root.localName === 'EntitiesDescriptor'
-        ? descendantElements(root, NS.md, 'EntityDescriptor').filter((e) => childElements(e, NS.md, 'SPSSODescriptor').length > 0)
+        ? descendantElements(root, NS.md, 'EntityDescriptor')
         : [];
-  if (entities.length === 0) throw new SpMetadataError('The metadata has no SAML 2.0 service provider (md:EntityDescriptor with an md:SPSSODescriptor).');
+  const entities = all.filter((e) => childElements(e, NS.md, 'SPSSODescriptor').length > 0);
+  if (entities.length === 0) {
+    throw new SpMetadataError(
+      all.some((e) => childElements(e, NS.md, 'IDPSSODescriptor').length > 0)
+        ? "This is an identity provider's metadata; give the application's (service provider's) metadata."
+        : 'The metadata has no SAML 2.0 service provider (md:EntityDescriptor with an md:SPSSODescriptor).',
+    );
+  }
   if (entities.length > 1) throw new SpMetadataError(`The metadata describes ${entities.length} service providers; give the metadata of exactly one.`);
   const entity = entities[0]!;
   const entityId = (entity.getAttribute('entityID') ?? '').trim();
   if (!entityId) throw new SpMetadataError('The EntityDescriptor has no entityID.');
-  const sp = childElements(entity, NS.md, 'SPSSODescriptor')[0];
-  if (!sp) throw new SpMetadataError('The metadata has no md:SPSSODescriptor.');
+  const sp = childElements(entity, NS.md, 'SPSSODescriptor')[0]!;
   if (!(sp.getAttribute('protocolSupportEnumeration') ?? '').includes('urn:oasis:names:tc:SAML:2.0:protocol')) {
     throw new SpMetadataError('The SPSSODescriptor does not support the SAML 2.0 protocol.');
   }

@@ -39,14 +39,15 @@ export class ConsoleClient {
   }
 
   /** Submits a form with the CSRF token of the last page unless `_csrf` is given (or null to omit it). */
-  async post(url: string, form: Record<string, string>, options: { csrf?: string | null } = {}) {
-    const fields = { ...form };
-    if (options.csrf !== null) fields._csrf = options.csrf ?? this.csrfToken();
+  async post(url: string, form: Record<string, string> | URLSearchParams, options: { csrf?: string | null } = {}) {
+    // URLSearchParams for forms with repeated fields (checkbox groups).
+    const fields = new URLSearchParams(form);
+    if (options.csrf !== null) fields.set('_csrf', options.csrf ?? this.csrfToken());
     const res = await this.app.inject({
       method: 'POST',
       url,
       headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams(fields).toString(),
+      payload: fields.toString(),
       remoteAddress: this.remoteAddress,
     });
     this.remember(res.headers['set-cookie']);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateBody, parseCertificate } from '../../src/saml/certificates.js';
 import { parseSpMetadata, SpMetadataError } from '../../src/saml/sp-metadata-parse.js';
+import { metadataFixture } from '../helpers/metadata-fixtures.js';
 import { idpCertificatePem } from '../helpers/test-app.js';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
@@ -89,6 +90,23 @@ describe('parseSpMetadata', () => {
       </md:SPSSODescriptor></md:EntityDescriptor>
     </md:EntitiesDescriptor>`;
     expect(parseSpMetadata(xml)).toMatchObject({ entityId: 'https://sp.example.com', acsUrl: 'https://sp.example.com/acs' });
+  });
+
+  it('reads the Shibboleth SP of a federation document that also lists an IdP', () => {
+    const parsed = parseSpMetadata(metadataFixture('entities-idp-and-sp.xml'));
+    expect(parsed).toMatchObject({
+      entityId: 'https://portal.partner.example/shibboleth',
+      acsUrl: 'https://portal.partner.example/Shibboleth.sso/SAML2/POST',
+      slo: { url: 'https://portal.partner.example/Shibboleth.sso/SLO/Redirect', binding: 'redirect' },
+      wantsEncryption: false,
+      requiredAttributes: [],
+      suggestedName: 'Partner Portal',
+    });
+    expect(parsed.encryptionCertificate).toMatch(/^-----BEGIN CERTIFICATE-----/);
+  });
+
+  it.each(['okta.xml', 'entra.xml', 'keycloak.xml'] as const)("refuses the IdP metadata %s as not an application's", (fixture) => {
+    expect(() => parseSpMetadata(metadataFixture(fixture))).toThrow("This is an identity provider's metadata");
   });
 
   const refusals: [string, () => string, RegExp][] = [

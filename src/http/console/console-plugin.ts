@@ -9,6 +9,10 @@ import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { sessionCookiePolicy } from './console-session.js';
 import { registerIntegrationRoutes } from './integration-routes.js';
+import { registerApplicationConsoleRoutes } from './applications-routes.js';
+import { registerApplicationCredentialRoutes } from './application-credentials-routes.js';
+import { registerCustomerConnectionRoutes } from './customer-connections-routes.js';
+import { registerSigningKeyRoutes } from './signing-keys-routes.js';
 import { messagePage } from './pages/auth-pages.js';
 
 /** The console's answer to an unknown /console/… path (the root not-found handler calls it). */
@@ -63,5 +67,9 @@ export async function consolePlugin(
 
   registerAuthRoutes(app, { services, clock, cookie });
   registerIntegrationRoutes(app, services);
+  registerApplicationCredentialRoutes(app, services);
+  registerApplicationConsoleRoutes(app, services);
+  registerCustomerConnectionRoutes(app, services, clock);
+  registerSigningKeyRoutes(app, services, clock);
   registerAuditRoutes(app, services);
 }

@@ -19,6 +19,7 @@ export function layout(chrome: PageChrome, body: SafeHtml): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${chrome.title} · ssobridge</title>
 <link rel="stylesheet" href="/public/console.css">
+<link rel="icon" href="data:,">
 <script src="/public/console.js" defer></script>
 </head>
 <body>

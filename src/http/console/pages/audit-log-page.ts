@@ -11,6 +11,21 @@ const actionLabels: Record<string, string> = {
   'connection_api_credential.updated': 'Connection API credentials edited',
   'connection_api_credential.deleted': 'Connection API credentials deleted',
   'global_credential.updated': 'Global credentials edited',
+  'application_credential.created': 'Application credentials created',
+  'application_credential.updated': 'Application credentials edited',
+  'application_credential.deleted': 'Application credentials deleted',
+  'application.created': 'Application created',
+  'application.updated': 'Application edited',
+  'application.enabled': 'Application enabled',
+  'application.disabled': 'Application disabled',
+  'application.deleted': 'Application deleted',
+  'customer.created': 'Customer connection created',
+  'customer.updated': 'Customer connection edited',
+  'customer.deleted': 'Customer connection deleted',
+  'customer.application_removed': 'Application connection removed',
+  'signing_key.renewal_added': 'Renewal signing key added',
+  'signing_key.promoted': 'Renewal signing key promoted',
+  'signing_key.renewal_deleted': 'Renewal signing key deleted',
 };
 
 function detailsText(details: AuditEvent['details']): string {
@@ -34,7 +49,7 @@ export function auditLogPage(chrome: Pick<PageChrome, 'admin' | 'csrfToken'>, p:
     { ...chrome, title: 'Audit log', section: 'audit' },
     html`<p class="breadcrumb">Account › Audit log</p>
 <h1>Audit log</h1>
-<p>Every change to credentials and every admin sign-in, newest first. Secrets are never recorded.</p>
+<p>Every change to credentials, applications, customer connections and signing keys, and every admin sign-in, newest first. Secrets are never recorded.</p>
 ${
   p.events.length === 0
     ? html`<p class="empty">No events yet.</p>`

@@ -1,0 +1,198 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../clock.js';
+import type { Application } from '../../domain/applications/application-service.js';
+import type { CustomerView } from '../../domain/connections/customer-service.js';
+import { idpIdSchema, putCustomerInput } from '../../domain/connections/customer-schemas.js';
+import { fieldErrorsFrom } from '../../domain/validation.js';
+import { AppError, isAppError } from '../../errors.js';
+import type { Services } from '../../services.js';
+import { METADATA_FORM_BODY_LIMIT } from './applications-routes.js';
+import { adminActor } from './console-session.js';
+import { customerFieldErrors, customerFormFrom, customerFormOf, customerInputOf, emptyCustomerForm, type CustomerFormValues } from './customer-form.js';
+import { formOf, formValues, submitForm } from './forms.js';
+import {
+  customerDetailPage,
+  customerFormPage,
+  customerListPage,
+  customerPath,
+  CUSTOMERS_PATH,
+  deleteCustomerPage,
+  idpConfigurationPage,
+  removeConnectionPage,
+  type CustomerListFilters,
+} from './pages/customer-pages.js';
+import { chromeOf, noticeFrom, sendPage } from './replies.js';
+
+type IdpParams = { Params: { idpId: string } };
+type ConnectionParams = { Params: { idpId: string; saasid: string } };
+type ListQuery = { Querystring: Partial<Record<keyof CustomerListFilters | 'notice', string>> };
+
+const PAGE_SIZE = 25;
+
+const listNotices: Record<string, string> = { deleted: 'Customer connection deleted.' };
+const detailNotices: Record<string, string> = {
+  created: 'Customer connection created.',
+  saved: 'Customer connection saved.',
+  removed: 'Application connection removed.',
+};
+
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/**
+ * Customer Connections: the customers' IdPs and their app connections, through the same
+ * customer service as the Customer Connection API.
+ */
+export function registerCustomerConnectionRoutes(app: FastifyInstance, services: Services, clock: Clock): void {
+  const csrf = { preValidation: app.csrfProtection };
+  const accountOf = (request: FastifyRequest) => adminActor(request).accountId;
+  const applicationsOf = (request: FastifyRequest) => services.applications.listApplications(accountOf(request));
+
+  const renderForm = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    p: { customer?: CustomerView; values: CustomerFormValues; applications: Application[]; errors?: Record<string, string>; error?: string },
+    status = 200,
+  ) => sendPage(reply, customerFormPage(chromeOf(request, reply), p), status);
+
+  /**
+   * Saves the form with putCustomer. When editing, connections the admin cleared are removed
+   * afterwards: PUT only adds or updates connections.
+   */
+  const save = async (request: FastifyRequest, reply: FastifyReply, values: CustomerFormValues, applications: Application[], current: CustomerView | undefined) => {
+    const prepared = customerInputOf(values);
+    const actor = adminActor(request);
+    const outcome = await submitForm(async () => {
+      const result = await services.customers.putCustomer(actor, values.idpId, prepared.input);
+      const kept = new Set(prepared.connected);
+      for (const connection of current?.applications ?? []) {
+        if (!kept.has(connection.saasid)) await services.customers.removeAppConnection(actor, values.idpId, connection.saasid);
+      }
+      return result;
+    });
+    if (!outcome.ok) {
+      return renderForm(request, reply, { customer: current, values, applications, errors: customerFieldErrors(outcome.fields, prepared), error: outcome.message }, outcome.status);
+    }
+    return reply.redirect(`${customerPath(values.idpId)}?notice=${current ? 'saved' : 'created'}`, 303);
+  };
+
+  const valuesFrom = (request: FastifyRequest, applications: Application[], idpId: string) =>
+    customerFormFrom(formOf(request), { connect: formValues(request, 'connect'), multiplexed: formValues(request, 'multiplexed') }, applications, idpId);
+
+  app.get<ListQuery>(CUSTOMERS_PATH, async (request, reply) => {
+    const filters: CustomerListFilters = { q: text(request.query.q).trim(), saasid: text(request.query.saasid), enabled: text(request.query.enabled), cursor: text(request.query.cursor) };
+    const applications = await applicationsOf(request);
+    const outcome = await submitForm(() =>
+      services.customers.listCustomers(accountOf(request), {
+        limit: PAGE_SIZE,
+        ...(filters.q && { q: filters.q }),
+        ...(filters.saasid && { saasid: filters.saasid }),
+        ...(filters.enabled && { enabled: filters.enabled as 'true' | 'false' }),
+        ...(filters.cursor && { cursor: filters.cursor }),
+      }),
+    );
+    const chrome = chromeOf(request, reply);
+    if (!outcome.ok) {
+      const problem = Object.entries(outcome.fields).map(([field, message]) => `${field === 'q' ? 'Search' : field}: ${message}`).join('; ');
+      return sendPage(reply, customerListPage(chrome, { customers: [], nextCursor: null, applications, filters, error: problem || outcome.message }), outcome.status);
+    }
+    return sendPage(reply, customerListPage(chrome, { ...outcome.value, applications, filters, notice: noticeFrom(listNotices, request.query.notice) }));
+  });
+
+  app.get(`${CUSTOMERS_PATH}/new`, async (request, reply) => {
+    const applications = await applicationsOf(request);
+    return renderForm(request, reply, { values: emptyCustomerForm(applications), applications });
+  });
+
+  app.post(`${CUSTOMERS_PATH}/new`, { ...csrf, bodyLimit: METADATA_FORM_BODY_LIMIT }, async (request, reply) => {
+    const applications = await applicationsOf(request);
+    const values = valuesFrom(request, applications, formOf(request).idpId ?? '');
+    // PUT creates or replaces; "Add" must not silently replace an existing customer.
+    const existing = await services.customers.getCustomer(accountOf(request), values.idpId).catch((error: unknown) => {
+      if (isAppError(error) && (error.code === 'CUSTOMER_NOT_FOUND' || error.code === 'VALIDATION_FAILED')) return undefined;
+      throw error;
+    });
+    if (existing) {
+      return renderForm(
+        request,
+        reply,
+        { values, applications, errors: { idpId: 'is already used by another customer connection; edit that one instead' }, error: `A customer with idpId "${values.idpId}" already exists.` },
+        409,
+      );
+    }
+    // The service checks the idpId before the body; the console shows every problem at once.
+    const idpId = idpIdSchema.safeParse(values.idpId);
+    if (!idpId.success) {
+      const prepared = customerInputOf(values);
+      const body = putCustomerInput.safeParse(prepared.input);
+      const fields = Object.fromEntries(
+        [...fieldErrorsFrom(idpId.error).map((f) => ({ ...f, field: 'idpId' })), ...(body.success ? [] : fieldErrorsFrom(body.error))].map((f) => [f.field, f.message]),
+      );
+      return renderForm(request, reply, { values, applications, errors: customerFieldErrors(fields, prepared), error: 'The request has invalid fields.' }, 400);
+    }
+    return save(request, reply, values, applications, undefined);
+  });
+
+  app.get<IdpParams & { Querystring: { notice?: string } }>(`${CUSTOMERS_PATH}/idp/:idpId`, async (request, reply) => {
+    const customer = await services.customers.getCustomer(accountOf(request), request.params.idpId);
+    return sendPage(reply, customerDetailPage(chromeOf(request, reply), { customer, now: clock.now(), notice: noticeFrom(detailNotices, request.query.notice) }));
+  });
+
+  app.get<IdpParams>(`${CUSTOMERS_PATH}/idp/:idpId/edit`, async (request, reply) => {
+    const [customer, applications] = await Promise.all([services.customers.getCustomer(accountOf(request), request.params.idpId), applicationsOf(request)]);
+    return renderForm(request, reply, { customer, values: customerFormOf(customer, applications), applications });
+  });
+
+  app.post<IdpParams>(`${CUSTOMERS_PATH}/idp/:idpId/edit`, { ...csrf, bodyLimit: METADATA_FORM_BODY_LIMIT }, async (request, reply) => {
+    // Editing a customer that was deleted meanwhile must not re-create it.
+    const [customer, applications] = await Promise.all([services.customers.getCustomer(accountOf(request), request.params.idpId), applicationsOf(request)]);
+    return save(request, reply, valuesFrom(request, applications, customer.idpId), applications, customer);
+  });
+
+  app.get<IdpParams>(`${CUSTOMERS_PATH}/idp/:idpId/delete`, async (request, reply) => {
+    const customer = await services.customers.getCustomer(accountOf(request), request.params.idpId);
+    return sendPage(reply, deleteCustomerPage(chromeOf(request, reply), customer));
+  });
+
+  app.post<IdpParams>(`${CUSTOMERS_PATH}/idp/:idpId/delete`, csrf, async (request, reply) => {
+    await services.customers.deleteCustomer(adminActor(request), request.params.idpId);
+    return reply.redirect(`${CUSTOMERS_PATH}?notice=deleted`, 303);
+  });
+
+  app.get<ConnectionParams>(`${CUSTOMERS_PATH}/idp/:idpId/applications/:saasid/remove`, async (request, reply) => {
+    const customer = await services.customers.getCustomer(accountOf(request), request.params.idpId);
+    const connection = customer.applications.find((a) => a.saasid === request.params.saasid);
+    if (!connection) throw new AppError('APPLICATION_NOT_FOUND', `Customer "${customer.idpId}" is not connected to an application with saasid ${request.params.saasid}.`);
+    return sendPage(reply, removeConnectionPage(chromeOf(request, reply), customer, connection));
+  });
+
+  app.post<ConnectionParams>(`${CUSTOMERS_PATH}/idp/:idpId/applications/:saasid/remove`, csrf, async (request, reply) => {
+    await services.customers.removeAppConnection(adminActor(request), request.params.idpId, request.params.saasid);
+    return reply.redirect(`${customerPath(request.params.idpId)}?notice=removed`, 303);
+  });
+
+  app.get<IdpParams>(`${CUSTOMERS_PATH}/idp/:idpId/configuration`, async (request, reply) => {
+    const accountId = accountOf(request);
+    const [customer, configurations] = await Promise.all([
+      services.customers.getCustomer(accountId, request.params.idpId),
+      services.customers.idpConfiguration(accountId, request.params.idpId),
+    ]);
+    return sendPage(reply, idpConfigurationPage(chromeOf(request, reply), { customer, configurations, now: clock.now() }));
+  });
+
+  app.get<IdpParams & { Querystring: { saasid?: string } }>(`${CUSTOMERS_PATH}/idp/:idpId/metadata.xml`, async (request, reply) => {
+    const configurations = await services.customers.idpConfiguration(accountOf(request), request.params.idpId);
+    const saasid = text(request.query.saasid);
+    const match = configurations.find((c) => (saasid === '' ? c.multiplexed : !c.multiplexed && c.applications.includes(saasid)));
+    if (!match) {
+      throw new AppError(
+        'APPLICATION_NOT_FOUND',
+        saasid === '' ? 'This customer has no multiplexed connection.' : `This customer has no non-multiplexed connection to ${saasid}.`,
+      );
+    }
+    const filename = `sp-metadata-${request.params.idpId.replace(/[^A-Za-z0-9._-]/g, '_')}${saasid ? `-${saasid}` : ''}.xml`;
+    return reply
+      .type('application/samlmetadata+xml; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="${filename}"`)
+      .send(match.metadataXml);
+  });
+}
