@@ -14,6 +14,7 @@ import {
 import { AppError, validationError } from '../../errors.js';
 import { CertificateParseError, parseCertificate } from '../../saml/certificates.js';
 import { countNonMultiplexedConnections } from '../../db/repositories/customers-repository.js';
+import { listSigningKeys } from '../../db/repositories/signing-keys-repository.js';
 import type { Actor } from '../actor.js';
 import { checkConnectionMultiplexing } from '../connections/multiplexing.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -77,6 +78,16 @@ export function createApplicationService(deps: {
     };
   };
 
+  /** A pinned signing key must be one of the account's current (active or renewal) keys. */
+  const ensureSigningKeyExists = async (trx: Kysely<DB>, accountId: string, settings: Record<string, unknown>) => {
+    const pinned = settings.signingKeyId;
+    if (typeof pinned !== 'string') return;
+    const key = (await listSigningKeys(trx, accountId)).find((k) => k.id === pinned);
+    if (!key || key.status === 'retired') {
+      throw validationError([{ field: 'signingKeyId', message: "is not one of this account's active or renewal signing keys" }]);
+    }
+  };
+
   const ensureUniqueSpEntityId = async (trx: Kysely<DB>, accountId: string, spEntityId: string | null, saasid: string) => {
     if (spEntityId === null) return;
     const other = await findApplicationBySpEntityId(trx, accountId, spEntityId);
@@ -106,6 +117,7 @@ export function createApplicationService(deps: {
       const record: ApplicationRecord = { id: randomUUID(), accountId: actor.accountId, ...prepared, createdAt: now, updatedAt: now };
       await db.transaction().execute(async (trx) => {
         await ensureUniqueSpEntityId(trx, actor.accountId, record.spEntityId, record.id);
+        await ensureSigningKeyExists(trx, actor.accountId, record.settings);
         await insertApplication(trx, record);
         await audit.record(trx, actor, { action: 'application.created', targetKind: 'application', targetId: record.id, details: { name: record.name, kind: record.kind } });
       });
@@ -123,6 +135,7 @@ export function createApplicationService(deps: {
       const record: ApplicationRecord = { ...current, ...prepared, updatedAt: clock.now() };
       await db.transaction().execute(async (trx) => {
         await ensureUniqueSpEntityId(trx, actor.accountId, record.spEntityId, saasid);
+        await ensureSigningKeyExists(trx, actor.accountId, record.settings);
         // Turning application multiplexing off must not leave non-multiplexed connections to it.
         if ((await countNonMultiplexedConnections(trx, saasid)) > 0) checkConnectionMultiplexing(toApplication(record), false, 'multiplexed');
         await replaceApplication(trx, record);

@@ -13,6 +13,8 @@ export const idpIdSchema = z
   .min(1, 'must not be empty')
   .max(IDP_ID_MAX_LENGTH, `must be at most ${IDP_ID_MAX_LENGTH} characters long`)
   .refine((s) => !s.includes('/'), 'must not contain "/"')
+  // URLs collapse "." and ".." path segments, so such an idpId could never be addressed.
+  .refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."')
   .refine((s) => !/[\p{Cc}\p{Cf}]/u.test(s), 'must not contain control characters')
   .refine((s) => s.trim() === s, 'must not start or end with a space');
 

@@ -31,7 +31,7 @@ import { toApplication, type Application } from '../applications/application-ser
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SigningKeyService } from '../keys/signing-key-service.js';
 import { secureUrlSchema } from '../url-rules.js';
-import { parseInput } from '../validation.js';
+import { fieldErrorsFrom, parseInput } from '../validation.js';
 import { idpIdSchema, listCustomersInput, putCustomerInput, type ListCustomersInput, type PutCustomerInput } from './customer-schemas.js';
 import type { MetadataFetcher } from './metadata-fetcher.js';
 import { checkConnectionMultiplexing } from './multiplexing.js';
@@ -224,8 +224,14 @@ export function createCustomerService(deps: {
      * connections (never a duplicate). A PUT that would change nothing writes nothing.
      */
     async putCustomer(actor: Actor, idpId: string, input: PutCustomerInput): Promise<{ created: boolean; customer: CustomerView }> {
-      const validIdpId = parseIdpId(idpId);
-      const valid = parseInput(putCustomerInput, input);
+      // Both checked before either fails, so every problem is reported at once.
+      const idpCheck = z.object({ idpId: idpIdSchema }).safeParse({ idpId });
+      const bodyCheck = putCustomerInput.safeParse(input);
+      if (!idpCheck.success || !bodyCheck.success) {
+        throw validationError([...(idpCheck.success ? [] : fieldErrorsFrom(idpCheck.error)), ...(bodyCheck.success ? [] : fieldErrorsFrom(bodyCheck.error))]);
+      }
+      const validIdpId = idpCheck.data.idpId;
+      const valid = bodyCheck.data;
       const idp = await resolveIdp(valid);
       const current = await findCustomerByIdpId(db, actor.accountId, validIdpId);
       const wanted = await resolveConnections(actor.accountId, valid, current === undefined);

@@ -16,7 +16,7 @@ import {
 } from '../../db/repositories/credentials-repository.js';
 import { z } from 'zod';
 import { findApplication } from '../../db/repositories/applications-repository.js';
-import { AppError } from '../../errors.js';
+import { AppError, validationError } from '../../errors.js';
 import { applicationCredentialInput } from '../applications/application-schemas.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -186,10 +186,15 @@ export function createCredentialService(deps: {
     /** Application credentials: always a generated secret, bound to one application. */
     async createApplicationCredential(actor: Actor, input: z.input<typeof applicationCredentialInput>): Promise<CredentialWithSecret> {
       const { saasid, description } = parseInput(applicationCredentialInput, input);
-      if (!(await findApplication(db, actor.accountId, saasid))) {
+      const application = await findApplication(db, actor.accountId, saasid);
+      if (!application) {
         throw new AppError('APPLICATION_NOT_FOUND', `No application with saasid ${saasid} in this account.`, {
           fields: [{ field: 'saasid', message: 'is not one of your applications' }],
         });
+      }
+      // Only REST apps exchange tokens; SAML apps receive signed assertions instead.
+      if (application.kind !== 'rest') {
+        throw validationError([{ field: 'saasid', message: 'must be a REST application: SAML applications receive signed assertions, not tokens' }]);
       }
       return createLimited(actor, { kind: 'application', description, customSecret: undefined, applicationId: saasid });
     },

@@ -10,6 +10,7 @@ import {
   setSigningKeyStatus,
   type SigningKeyRecord,
 } from '../../db/repositories/signing-keys-repository.js';
+import { listApplications } from '../../db/repositories/applications-repository.js';
 import { AppError } from '../../errors.js';
 import { parseCertificate, type CertificateInfo } from '../../saml/certificates.js';
 import { generateSigningKeyPair } from '../../saml/signing-key-pair.js';
@@ -112,6 +113,10 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
       await db.transaction().execute(async (trx) => {
         const key = (await listSigningKeys(trx, actor.accountId)).find((k) => k.id === id);
         if (!key || key.status !== 'next') throw new AppError('SIGNING_KEY_NOT_FOUND', 'No renewal key with this id. Only a renewal key can be deleted.');
+        const pinnedBy = (await listApplications(trx, actor.accountId)).filter((a) => a.settings.signingKeyId === id);
+        if (pinnedBy.length > 0) {
+          throw new AppError('SIGNING_KEY_CONFLICT', `Applications sign with this key: ${pinnedBy.map((a) => a.name).join(', ')}. Choose another key for them first.`);
+        }
         await deleteSigningKey(trx, actor.accountId, id);
         await audit.record(trx, actor, { action: 'signing_key.renewal_deleted', targetKind: 'signing_key', targetId: id });
       });
