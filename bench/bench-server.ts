@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     credentialId: credential.id,
     clientId: credential.clientId,
     kind: credential.kind,
+    applicationId: null,
     description: credential.description,
   };
   const probe = Fastify({ loggerInstance: logger, genReqId: () => randomUUID(), requestIdHeader: false }) as unknown as FastifyInstance;

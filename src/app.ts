@@ -18,6 +18,7 @@ import { AppError } from './errors.js';
 import { API_PREFIX, apiPlugin } from './http/api/api-plugin.js';
 import { jsonErrorHandler, sendJsonError } from './http/api/json-errors.js';
 import { consolePlugin, sendConsoleNotFound } from './http/console/console-plugin.js';
+import { ssoPlugin } from './http/sso/sso-plugin.js';
 import { createServices, type Services } from './services.js';
 
 const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
@@ -106,6 +107,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   await app.register(apiPlugin, { prefix: API_PREFIX, services });
   const csrfHmacKey = await getOrCreateSetting(database.db, 'csrf_hmac_key', () => randomBytes(32).toString('base64url'));
+  await app.register(ssoPlugin, { services });
   await app.register(consolePlugin, { services, clock, publicUrl: config.publicUrl, csrfHmacKey });
 
   app.setNotFoundHandler((request, reply) =>

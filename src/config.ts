@@ -35,6 +35,7 @@ const envSchema = z.object({
   METADATA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   METADATA_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   METADATA_FETCH_CA_FILE: z.string().min(1).optional(),
+  SHARED_IDP_ENTITY_ID: z.string().min(1).max(1024).default('PingConnect'),
 });
 
 export interface Config {
@@ -52,6 +53,8 @@ export interface Config {
   readonly signInFailuresPerMinute: number;
   readonly sessionTtlMs: number;
   readonly metadataFetch: { timeoutMs: number; allowPrivateAddresses: boolean; caFile: string | undefined };
+  /** Issuer of assertions to multiplexed SAML apps (PingOne used "PingConnect"). */
+  readonly sharedIdpEntityId: string;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +86,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     signInFailuresPerMinute: e.SIGN_IN_FAILURES_PER_MINUTE,
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+    sharedIdpEntityId: e.SHARED_IDP_ENTITY_ID,
     metadataFetch: { timeoutMs: e.METADATA_FETCH_TIMEOUT_MS, allowPrivateAddresses: e.METADATA_FETCH_ALLOW_PRIVATE, caFile: e.METADATA_FETCH_CA_FILE },
   });
 }

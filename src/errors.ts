@@ -34,6 +34,7 @@ export const errorCodes = {
   CREDENTIAL_NOT_FOUND: 'not_found',
   GLOBAL_SECRET_NOT_SET: 'conflict',
   CUSTOMER_NOT_FOUND: 'not_found',
+  TOKEN_NOT_FOUND: 'not_found',
   APPLICATION_NOT_FOUND: 'not_found',
   APPLICATION_CONFLICT: 'conflict',
   CUSTOMER_CONFLICT: 'conflict',

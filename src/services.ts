@@ -13,6 +13,7 @@ import { createApplicationService } from './domain/applications/application-serv
 import { createCustomerService } from './domain/connections/customer-service.js';
 import { createMetadataFetcher, defaultMetadataFetcherOptions } from './domain/connections/metadata-fetcher.js';
 import { createSigningKeyService } from './domain/keys/signing-key-service.js';
+import { createSsoService } from './domain/sso/sso-service.js';
 import { createThrottle } from './domain/throttle/throttle.js';
 import { createFormSubmissions } from './domain/form-submissions.js';
 
@@ -52,6 +53,7 @@ export function createServices(deps: { config: Config; database: Database; clock
     applications: createApplicationService({ db, clock, audit, revokeApplicationCredentials: credentials.revokeApplicationCredentials }),
     customers: createCustomerService({ db, clock, audit, signingKeys, fetchMetadata, publicUrl: config.publicUrl }),
     signingKeys,
+    sso: createSsoService({ db, clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger }),
     formSubmissions: createFormSubmissions({ db, clock }),
     async close() {
       await clientAuthenticator.close();

@@ -148,6 +148,45 @@ export interface FormSubmissionsTable {
   at: number;
 }
 
+export interface SsoTransactionsTable {
+  id: string;
+  account_id: string;
+  customer_id: string;
+  application_id: string;
+  app_url: string | null;
+  error_url: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface UsedAssertionsTable {
+  key: string;
+  expires_at: number;
+}
+
+export interface SsoTokensTable {
+  token_hash: string;
+  account_id: string;
+  application_id: string;
+  attributes: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface SsoEventsTable {
+  id: Generated<number>;
+  account_id: string;
+  customer_id: string | null;
+  application_id: string | null;
+  at: number;
+  outcome: 'success' | 'failure';
+  reason: string;
+  assertion_id: string | null;
+  request_id: string;
+}
+
 export interface DB {
   accounts: AccountsTable;
   credentials: CredentialsTable;
@@ -164,4 +203,8 @@ export interface DB {
   customer_email_domains: CustomerEmailDomainsTable;
   signing_keys: SigningKeysTable;
   form_submissions: FormSubmissionsTable;
+  sso_transactions: SsoTransactionsTable;
+  used_assertions: UsedAssertionsTable;
+  sso_tokens: SsoTokensTable;
+  sso_events: SsoEventsTable;
 }

@@ -2,6 +2,7 @@ import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../database.js';
 import * as initial from './0001-initial.js';
 import * as applicationsAndConnections from './0002-applications-and-connections.js';
+import * as ssoRuntime from './0003-sso-runtime.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -9,6 +10,7 @@ type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<voi
 const migrations: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-applications-and-connections': applicationsAndConnections,
+  '0003-sso-runtime': ssoRuntime,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

@@ -82,3 +82,9 @@ export async function listApplicationsByIds(db: Kysely<DB>, accountId: string, i
 export async function deleteApplication(db: Kysely<DB>, accountId: string, id: string): Promise<void> {
   await db.deleteFrom('applications').where('account_id', '=', accountId).where('id', '=', id).execute();
 }
+
+/** The SSO runtime knows only the saasid (a UUID, unique across accounts). */
+export async function findApplicationBySaasid(db: Kysely<DB>, id: string): Promise<ApplicationRecord | undefined> {
+  const row = await db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toRecord(row);
+}

@@ -163,3 +163,37 @@ export async function findCustomerIdpIdsByIds(db: Kysely<DB>, ids: string[]): Pr
   const rows = await db.selectFrom('customers').select(['id', 'idp_id']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, r.idp_id]));
 }
+
+export async function findCustomerById(db: Kysely<DB>, accountId: string, id: string): Promise<CustomerRecord | undefined> {
+  const row = await db.selectFrom('customers').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return row && toRecord(row);
+}
+
+export async function findAppConnection(db: Kysely<DB>, customerId: string, applicationId: string): Promise<AppConnectionRecord | undefined> {
+  const row = await db.selectFrom('app_connections').selectAll().where('customer_id', '=', customerId).where('application_id', '=', applicationId).executeTakeFirst();
+  return row && { customerId: row.customer_id, applicationId: row.application_id, multiplexed: row.multiplexed === 1, createdAt: row.created_at };
+}
+
+/** Customers of an account with this IdP entity ID that are connected to the application. */
+export async function findConnectedCustomersByEntityId(db: Kysely<DB>, accountId: string, applicationId: string, entityId: string): Promise<CustomerRecord[]> {
+  const rows = await db
+    .selectFrom('customers')
+    .innerJoin('app_connections', 'app_connections.customer_id', 'customers.id')
+    .selectAll('customers')
+    .where('customers.account_id', '=', accountId)
+    .where('customers.entity_id', '=', entityId)
+    .where('app_connections.application_id', '=', applicationId)
+    .execute();
+  return rows.map(toRecord);
+}
+
+export async function findCustomerByEmailDomain(db: Kysely<DB>, accountId: string, domain: string): Promise<CustomerRecord | undefined> {
+  const row = await db
+    .selectFrom('customer_email_domains')
+    .innerJoin('customers', 'customers.id', 'customer_email_domains.customer_id')
+    .selectAll('customers')
+    .where('customer_email_domains.account_id', '=', accountId)
+    .where('customer_email_domains.domain', '=', domain)
+    .executeTakeFirst();
+  return row && toRecord(row);
+}

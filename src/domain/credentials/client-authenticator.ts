@@ -70,6 +70,7 @@ export function createClientAuthenticator(deps: {
       clientId: record.clientId,
       kind: record.kind,
       description: record.description,
+      applicationId: record.applicationId,
     };
     cache.remember(generation, principal, candidate.secret, record.secretHash);
     return principal;

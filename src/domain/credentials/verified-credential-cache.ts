@@ -8,6 +8,8 @@ export interface Principal {
   clientId: string;
   kind: CredentialKind;
   description: string;
+  /** Application credentials: the saasid they may exchange tokens for. */
+  applicationId: string | null;
 }
 
 /**

@@ -74,9 +74,11 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
       return ['active', 'next'].flatMap((status) => keys.filter((k) => k.status === status).map((k) => parseCertificate(k.certificatePem)));
     },
 
-    async activeKey(accountId: string): Promise<ActiveSigningKey> {
-      const active = (await ensureKeys(accountId)).find((k) => k.status === 'active')!;
-      return { id: active.id, privateKeyPem: active.privateKeyPem, certificatePem: active.certificatePem };
+    /** The key that signs for the account: the one an app pinned (while active or renewal), else the active one. */
+    async activeKey(accountId: string, pinnedId?: string): Promise<ActiveSigningKey> {
+      const keys = await ensureKeys(accountId);
+      const key = (pinnedId && keys.find((k) => k.id === pinnedId && k.status !== 'retired')) || keys.find((k) => k.status === 'active')!;
+      return { id: key.id, privateKeyPem: key.privateKeyPem, certificatePem: key.certificatePem };
     },
 
     async addRenewalKey(actor: Actor): Promise<SigningKeyView> {

@@ -1,0 +1,365 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import type { DB } from '../../db/schema.js';
+import { findApplicationBySaasid } from '../../db/repositories/applications-repository.js';
+import {
+  findAppConnection,
+  findConnectedCustomersByEntityId,
+  findCustomerByEmailDomain,
+  findCustomerById,
+  findCustomerByIdpId,
+  type CustomerRecord,
+} from '../../db/repositories/customers-repository.js';
+import {
+  consumeSsoToken,
+  consumeSsoTransaction,
+  findSsoToken,
+  findSsoTransaction,
+  insertSsoEvent,
+  insertSsoToken,
+  insertSsoTransaction,
+  pruneSsoState,
+  recordUsedAssertion,
+} from '../../db/repositories/sso-repository.js';
+import { AppError } from '../../errors.js';
+import { buildAuthnRequest, postBindingRequest, redirectBindingUrl } from '../../saml/authn-request.js';
+import { buildSignedResponse, newSamlId } from '../../saml/response-builder.js';
+import { peekResponse, validateSamlResponse, type ValidatedAssertion } from '../../saml/response-validation.js';
+import { SamlRejection } from '../../saml/saml-rejection.js';
+import { toApplication, type Application, type RestApplication, type SamlApplication } from '../applications/application-service.js';
+import type { IdpSettings } from '../connections/customer-service.js';
+import { acsUrlFor, spEntityIdFor } from '../connections/sp-identity.js';
+import type { Principal } from '../credentials/verified-credential-cache.js';
+import type { SigningKeyService } from '../keys/signing-key-service.js';
+import { hostMatchesRule, secureUrlSchema } from '../url-rules.js';
+import { SsoFailure } from './sso-failure.js';
+
+/** What the browser does next. */
+export type BrowserStep =
+  | { kind: 'redirect'; url: string }
+  | { kind: 'post'; url: string; fields: Record<string, string> }
+  | { kind: 'discover'; saasid: string; appurl: string | undefined; errorurl: string | undefined; forceauthn: boolean; error: string | undefined };
+
+export interface StartLoginInput {
+  saasid?: string | undefined;
+  idpid?: string | undefined;
+  appurl?: string | undefined;
+  errorurl?: string | undefined;
+  forceauthn?: string | undefined;
+  /** From the IdP discovery page, when no idpid was given. */
+  email?: string | undefined;
+}
+
+export type TokenAttributes = Record<string, string | string[]>;
+
+const TRANSACTION_LIFETIME_MS = 10 * 60_000;
+const TOKEN_LIFETIME_MS = 5 * 60_000;
+const CLOCK_SKEW_MS = 3 * 60_000;
+const ASSERTION_TO_APP_LIFETIME_MS = 5 * 60_000;
+/** IdP-initiated logins may name the app as PingOne did. */
+const PINGONE_RELAY_STATE = /^https:\/\/pingone\.com\/1\.0\/([0-9a-fA-F-]{36})$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/** Where an app's appurl and errorurl must point: its Hostname/Domain rule, or a SAML app's ACS host. */
+function appUrlAllowed(app: Application, url: string): boolean {
+  if (!secureUrlSchema.safeParse(url).success) return false;
+  return app.kind === 'rest' ? hostMatchesRule(url, app.hostname) : hostMatchesRule(url, new URL(app.acsUrl).host);
+}
+
+function defaultErrorUrl(app: Application): string | null {
+  return app.kind === 'rest' ? app.errorUrl : null;
+}
+
+/**
+ * The SSO runtime: starts SP-initiated logins, validates what customers' IdPs send back, and
+ * delivers the login to the app (a one-time token for REST apps, a signed assertion for SAML
+ * apps). Every piece of state is in the database, so any instance can finish any login.
+ */
+export function createSsoService(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  signingKeys: SigningKeyService;
+  publicUrl: string;
+  sharedIdpEntityId: string;
+  logger: Logger;
+}) {
+  const { db, clock, signingKeys, publicUrl } = deps;
+  let lastPrune = 0;
+
+  const record = async (
+    context: { accountId?: string; customerId?: string; applicationId?: string },
+    outcome: 'success' | 'failure',
+    reason: string,
+    assertionId: string | null,
+    requestId: string,
+  ) => {
+    if (!context.accountId) return;
+    await insertSsoEvent(db, {
+      account_id: context.accountId,
+      customer_id: context.customerId ?? null,
+      application_id: context.applicationId ?? null,
+      at: clock.now(),
+      outcome,
+      reason,
+      assertion_id: assertionId,
+      request_id: requestId,
+    });
+  };
+
+  const loadApplication = async (saasid: string | undefined, errorUrl: string | null): Promise<Application> => {
+    if (!saasid || !UUID.test(saasid)) throw new SsoFailure('UNKNOWN_APPLICATION', 'The link does not name a known application (saasid).', errorUrl, 404);
+    const record = await findApplicationBySaasid(db, saasid);
+    if (!record) throw new SsoFailure('UNKNOWN_APPLICATION', 'The link does not name a known application (saasid).', errorUrl, 404);
+    return toApplication(record);
+  };
+
+  const accountOf = async (saasid: string) => (await findApplicationBySaasid(db, saasid))!.accountId;
+
+  const sendAuthnRequest = async (app: Application, accountId: string, customer: CustomerRecord, target: { appUrl: string | null; errorUrl: string | null; forceAuthn: boolean }): Promise<BrowserStep> => {
+    const connection = await findAppConnection(db, customer.id, app.saasid);
+    if (!connection) throw new SsoFailure('IDP_NOT_CONNECTED', 'This identity provider is not connected to the application.', target.errorUrl);
+    if (!customer.enabled) throw new SsoFailure('IDP_DISABLED', 'Sign-in through this identity provider is disabled.', target.errorUrl);
+    const settings = customer.settings as unknown as IdpSettings;
+    const ownIdentity = connection.multiplexed ? null : app.saasid;
+    const id = newSamlId();
+    const now = clock.now();
+    const key = await signingKeys.activeKey(accountId);
+    const requestXml = buildAuthnRequest({
+      id,
+      issuer: spEntityIdFor(publicUrl, accountId, ownIdentity),
+      destination: settings.ssoUrl,
+      acsUrl: acsUrlFor(publicUrl, ownIdentity),
+      forceAuthn: target.forceAuthn,
+      now,
+    });
+    await insertSsoTransaction(db, {
+      id,
+      accountId,
+      customerId: customer.id,
+      applicationId: app.saasid,
+      appUrl: target.appUrl,
+      errorUrl: target.errorUrl,
+      createdAt: now,
+      expiresAt: now + TRANSACTION_LIFETIME_MS,
+    });
+    if (now - lastPrune > 60_000) {
+      lastPrune = now;
+      void pruneSsoState(db, now).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not prune expired SSO state'));
+    }
+    return settings.ssoBinding === 'post'
+      ? { kind: 'post', url: settings.ssoUrl, fields: { SAMLRequest: postBindingRequest(requestXml, id, key), RelayState: id } }
+      : { kind: 'redirect', url: redirectBindingUrl(settings.ssoUrl, requestXml, id, key) };
+  };
+
+  const restAttributes = (app: RestApplication, customer: CustomerRecord, assertion: ValidatedAssertion, errorUrl: string | null): TokenAttributes => {
+    const attributes: TokenAttributes = {
+      'pingone.subject': assertion.nameId,
+      'pingone.idp.id': customer.idpId,
+      'pingone.saas.id': app.saasid,
+      'pingone.nameid.format': assertion.nameIdFormat ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+      'pingone.authn.context': assertion.authnContextClassRef ?? '',
+      'pingone.assertion.id': assertion.assertionId,
+      'pingone.authninstant': assertion.authnInstant,
+      subject: assertion.nameId,
+    };
+    for (const wanted of app.requiredAttributes) {
+      const values = assertion.attributes[wanted.name];
+      if (!values || values.length === 0) {
+        if (wanted.required) throw new SsoFailure('REQUIRED_ATTRIBUTE_MISSING', `The identity provider did not send the required attribute "${wanted.name}".`, errorUrl);
+        continue;
+      }
+      attributes[wanted.name] = values.length === 1 ? values[0]! : values;
+    }
+    return attributes;
+  };
+
+  const deliverToRestApp = async (app: RestApplication, accountId: string, customer: CustomerRecord, assertion: ValidatedAssertion, appUrl: string | null, errorUrl: string | null): Promise<BrowserStep> => {
+    const attributes = restAttributes(app, customer, assertion, errorUrl);
+    const token = randomBytes(32).toString('base64url');
+    const now = clock.now();
+    await insertSsoToken(db, { tokenHash: sha256(token), accountId, applicationId: app.saasid, attributes: JSON.stringify(attributes), createdAt: now, expiresAt: now + TOKEN_LIFETIME_MS });
+    const target = appUrl ?? app.defaultAppUrl;
+    const fields = { tokenid: token, agentid: app.saasid };
+    if (app.tokenBinding === 'query') {
+      const url = new URL(target);
+      for (const [k, v] of Object.entries(fields)) url.searchParams.set(k, v);
+      return { kind: 'redirect', url: url.toString() };
+    }
+    return { kind: 'post', url: target, fields };
+  };
+
+  const deliverToSamlApp = async (app: SamlApplication, accountId: string, customer: CustomerRecord, assertion: ValidatedAssertion, appUrl: string | null, errorUrl: string | null): Promise<BrowserStep> => {
+    if (app.encryptAssertions) throw new SsoFailure('ENCRYPTION_UNSUPPORTED', 'This application asks for encrypted assertions, which this server does not produce yet.', errorUrl, 500);
+    const attributes: Record<string, string[]> = {};
+    for (const wanted of app.requiredAttributes) {
+      const values = assertion.attributes[wanted.name];
+      if (values && values.length > 0) attributes[wanted.name] = values;
+      else if (wanted.required) throw new SsoFailure('REQUIRED_ATTRIBUTE_MISSING', `The identity provider did not send the required attribute "${wanted.name}".`, errorUrl);
+    }
+    const key = await signingKeys.activeKey(accountId, app.signingKeyId);
+    const now = clock.now();
+    const xml = buildSignedResponse(
+      {
+        // Multiplexed apps see one issuer for every customer; others see the customer's IdP.
+        issuer: app.multiplexed ? (app.customEntityId ?? deps.sharedIdpEntityId) : customer.entityId,
+        destination: app.acsUrl,
+        inResponseTo: null,
+        audience: app.spEntityId,
+        nameId: assertion.nameId,
+        nameIdFormat: assertion.nameIdFormat ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+        sessionIndex: newSamlId(),
+        authnInstant: assertion.authnInstant,
+        authnContextClassRef: assertion.authnContextClassRef ?? 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified',
+        attributes,
+        now,
+        lifetimeMs: ASSERTION_TO_APP_LIFETIME_MS,
+      },
+      key,
+    );
+    return { kind: 'post', url: app.acsUrl, fields: { SAMLResponse: Buffer.from(xml, 'utf8').toString('base64'), ...(appUrl && { RelayState: appUrl }) } };
+  };
+
+  return {
+    /** `GET /sso/sp/initsso`: checks the app, its URLs and the IdP, then sends the signed AuthnRequest. */
+    async startLogin(input: StartLoginInput, requestId: string): Promise<BrowserStep> {
+      const context: { accountId?: string; applicationId?: string; customerId?: string } = {};
+      try {
+        const unchecked = await loadApplication(input.saasid, null);
+        context.accountId = await accountOf(unchecked.saasid);
+        context.applicationId = unchecked.saasid;
+        // The error URL is trusted only once it matches the app's rule; until then failures show a page.
+        if (input.errorurl !== undefined && !appUrlAllowed(unchecked, input.errorurl)) {
+          throw new SsoFailure('INVALID_ERROR_URL', "The errorurl is not on the application's configured host.", null);
+        }
+        const errorUrl = input.errorurl ?? defaultErrorUrl(unchecked);
+        if (!unchecked.enabled) throw new SsoFailure('APPLICATION_DISABLED', 'This application is disabled.', errorUrl);
+        if (input.appurl !== undefined && !appUrlAllowed(unchecked, input.appurl)) {
+          throw new SsoFailure('INVALID_APP_URL', "The appurl must be an https URL on the application's configured host.", errorUrl);
+        }
+        const target = { appUrl: input.appurl ?? null, errorUrl, forceAuthn: input.forceauthn === 'true' };
+        let customer: CustomerRecord | undefined;
+        if (input.idpid) {
+          customer = await findCustomerByIdpId(db, context.accountId, input.idpid);
+          if (!customer) throw new SsoFailure('UNKNOWN_IDP', 'No identity provider with this idpid is connected to the application.', errorUrl);
+        } else {
+          const domain = input.email?.trim().toLowerCase().split('@')[1];
+          const discover = (error: string | undefined): BrowserStep => ({ kind: 'discover', saasid: unchecked.saasid, appurl: input.appurl, errorurl: input.errorurl, forceauthn: target.forceAuthn, error });
+          if (input.email === undefined) return discover(undefined);
+          if (!domain) return discover('Enter your work email address, such as you@company.com.');
+          customer = await findCustomerByEmailDomain(db, context.accountId, domain);
+          if (!customer || !(await findAppConnection(db, customer.id, unchecked.saasid))) return discover(`Single sign-on is not set up for ${domain}.`);
+        }
+        context.customerId = customer.id;
+        return await sendAuthnRequest(unchecked, context.accountId, customer, target);
+      } catch (error) {
+        if (error instanceof SsoFailure) await record(context, 'failure', error.reason, null, requestId);
+        throw error;
+      }
+    },
+
+    /** `POST /sso/sp/ACS.saml2`: validates the customer's response and delivers the login to the app. */
+    async completeLogin(input: { samlResponse: string | undefined; relayState: string | undefined; saasid: string | undefined }, requestId: string): Promise<BrowserStep> {
+      const context: { accountId?: string; applicationId?: string; customerId?: string } = {};
+      let assertionId: string | null = null;
+      try {
+        if (!input.samlResponse) throw new SsoFailure('MISSING_RESPONSE', 'No SAML response was posted.', null);
+        let routing;
+        try {
+          routing = peekResponse(input.samlResponse);
+        } catch (error) {
+          if (error instanceof SamlRejection) throw new SsoFailure(error.reason, error.message, null);
+          throw error;
+        }
+        let app: Application;
+        let customer: CustomerRecord;
+        let appUrl: string | null = null;
+        let errorUrl: string | null;
+        const transaction = routing.inResponseTo ? await findSsoTransaction(db, routing.inResponseTo) : undefined;
+        if (routing.inResponseTo) {
+          // SP-initiated: everything comes from the transaction we stored, nothing from the message.
+          if (!transaction) throw new SsoFailure('UNKNOWN_REQUEST', 'This response does not answer a sign-in started here.', null);
+          Object.assign(context, { accountId: transaction.accountId, applicationId: transaction.applicationId, customerId: transaction.customerId });
+          app = await loadApplication(transaction.applicationId, null);
+          errorUrl = transaction.errorUrl ?? defaultErrorUrl(app);
+          appUrl = transaction.appUrl;
+          if (input.relayState !== undefined && input.relayState !== transaction.id) throw new SsoFailure('RELAY_STATE_MISMATCH', 'The RelayState does not belong to this sign-in.', errorUrl);
+          if (transaction.consumedAt !== null) throw new SsoFailure('REQUEST_ALREADY_USED', 'This sign-in was already completed.', errorUrl);
+          if (transaction.expiresAt <= clock.now()) throw new SsoFailure('REQUEST_EXPIRED', 'This sign-in took too long. Start again.', errorUrl);
+          const found = await findCustomerById(db, transaction.accountId, transaction.customerId);
+          if (!found) throw new SsoFailure('UNKNOWN_IDP', 'The identity provider of this sign-in no longer exists.', errorUrl);
+          customer = found;
+        } else {
+          // IdP-initiated: the app is named by ?saasid= or RelayState=https://pingone.com/1.0/<saasid>.
+          const saasid = input.saasid ?? PINGONE_RELAY_STATE.exec(input.relayState ?? '')?.[1];
+          if (!saasid) throw new SsoFailure('UNSOLICITED_WITHOUT_APPLICATION', 'An IdP-initiated sign-in must name the application (saasid).', null);
+          app = await loadApplication(saasid, null);
+          context.accountId = await accountOf(app.saasid);
+          context.applicationId = app.saasid;
+          errorUrl = defaultErrorUrl(app);
+          const candidates = await findConnectedCustomersByEntityId(db, context.accountId, app.saasid, routing.issuer ?? '');
+          if (candidates.length !== 1) throw new SsoFailure('UNKNOWN_IDP', 'The response comes from an identity provider that is not connected to this application.', errorUrl);
+          customer = candidates[0]!;
+        }
+        context.customerId = customer.id;
+        if (!app.enabled) throw new SsoFailure('APPLICATION_DISABLED', 'This application is disabled.', errorUrl);
+        if (!customer.enabled) throw new SsoFailure('IDP_DISABLED', 'Sign-in through this identity provider is disabled.', errorUrl);
+        const connection = await findAppConnection(db, customer.id, app.saasid);
+        if (!connection) throw new SsoFailure('IDP_NOT_CONNECTED', 'This identity provider is not connected to the application.', errorUrl);
+        const ownIdentity = connection.multiplexed ? null : app.saasid;
+        const settings = customer.settings as unknown as IdpSettings;
+
+        let assertion: ValidatedAssertion;
+        try {
+          assertion = validateSamlResponse(input.samlResponse, {
+            acsUrls: [acsUrlFor(publicUrl, ownIdentity)],
+            audience: spEntityIdFor(publicUrl, customer.accountId, ownIdentity),
+            idpEntityId: customer.entityId,
+            idpCertificatesPem: settings.certificates.map((c) => c.pem),
+            inResponseTo: transaction?.id ?? null,
+            now: clock.now(),
+            clockSkewMs: CLOCK_SKEW_MS,
+          });
+        } catch (error) {
+          if (error instanceof SamlRejection) throw new SsoFailure(error.reason, error.message, errorUrl);
+          throw error;
+        }
+        assertionId = assertion.assertionId;
+        // Each assertion once, on any instance, IdP-initiated too (profiles §4.1.4.5).
+        if (!(await recordUsedAssertion(db, sha256(`${assertion.issuer}\n${assertion.assertionId}`), assertion.expiresAt))) {
+          throw new SsoFailure('REPLAY', 'This assertion was already used.', errorUrl);
+        }
+        if (transaction && !(await consumeSsoTransaction(db, transaction.id, clock.now()))) {
+          throw new SsoFailure('REQUEST_ALREADY_USED', 'This sign-in was already completed.', errorUrl);
+        }
+        const step =
+          app.kind === 'rest'
+            ? await deliverToRestApp(app, customer.accountId, customer, assertion, appUrl, errorUrl)
+            : await deliverToSamlApp(app, customer.accountId, customer, assertion, appUrl, errorUrl);
+        await record(context, 'success', 'OK', assertionId, requestId);
+        return step;
+      } catch (error) {
+        if (error instanceof SsoFailure) await record(context, 'failure', error.reason, assertionId, requestId);
+        throw error;
+      }
+    },
+
+    /** `GET /sso/TXS/2.0/{1|2}/{tokenid}`: one exchange per token, within 5 minutes, by its own app. */
+    async exchangeToken(principal: Principal, tokenId: string): Promise<TokenAttributes> {
+      const notFound = () => new AppError('TOKEN_NOT_FOUND', 'No such token: it is unknown, expired, already used, or for another application.');
+      if (!/^[A-Za-z0-9_-]{43}$/.test(tokenId)) throw notFound();
+      const hash = sha256(tokenId);
+      const token = await findSsoToken(db, hash);
+      const allowed =
+        token &&
+        ((principal.kind === 'application' && principal.applicationId === token.applicationId) || (principal.kind === 'global' && principal.accountId === token.accountId));
+      if (!token || !allowed || !(await consumeSsoToken(db, hash, clock.now()))) throw notFound();
+      return JSON.parse(token.attributes) as TokenAttributes;
+    },
+  };
+}
+
+export type SsoService = ReturnType<typeof createSsoService>;

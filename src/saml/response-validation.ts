@@ -1,0 +1,308 @@
+import type { Document, Element, Node } from '@xmldom/xmldom';
+import { SignedXml } from 'xml-crypto';
+import { reject, SamlRejection } from './saml-rejection.js';
+import { childElements, descendantElements, NS, parseUntrustedXml, XmlRejectedError } from './xml.js';
+
+/** What the response must match: everything comes from our own configuration, never from the message. */
+export interface ResponseExpectations {
+  /** ACS URLs this response may be addressed to (Destination and Recipient). */
+  acsUrls: readonly string[];
+  /** Our SP entity ID for this connection (the Audience). */
+  audience: string;
+  idpEntityId: string;
+  /** The verification certificates pinned on the connection; KeyInfo in the message is ignored. */
+  idpCertificatesPem: readonly string[];
+  /** The ID of our AuthnRequest (SP-initiated), or null for an IdP-initiated (unsolicited) login. */
+  inResponseTo: string | null;
+  now: number;
+  clockSkewMs: number;
+}
+
+export interface ValidatedAssertion {
+  assertionId: string;
+  issuer: string;
+  nameId: string;
+  nameIdFormat: string | null;
+  sessionIndex: string | null;
+  authnInstant: string;
+  authnContextClassRef: string | null;
+  attributes: Record<string, string[]>;
+  /** Until when the assertion could be presented: the replay cache keeps its ID that long. */
+  expiresAt: number;
+}
+
+/** Unverified facts read only to find the connection whose settings will then be enforced. */
+export interface ResponseRouting {
+  issuer: string | null;
+  inResponseTo: string | null;
+}
+
+export const MAX_RESPONSE_BYTES = 256 * 1024;
+
+const PROTOCOL_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+const ALLOWED_SIGNATURE_ALGORITHMS = new Set([
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+]);
+const ALLOWED_DIGESTS = new Set(['http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2001/04/xmldsig-more#sha384', 'http://www.w3.org/2001/04/xmlenc#sha512']);
+const ALLOWED_TRANSFORMS = new Set(['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#']);
+const ALLOWED_C14N = new Set(['http://www.w3.org/2001/10/xml-exc-c14n#']);
+
+/** Decodes the SAMLResponse form field: size-capped, strict base64, UTF-8. */
+function decodeMessage(samlResponse: string): string {
+  if (samlResponse.length > Math.ceil((MAX_RESPONSE_BYTES * 4) / 3) + 4) {
+    reject('MESSAGE_TOO_LARGE', `The SAML response is larger than ${MAX_RESPONSE_BYTES / 1024} KiB.`, 'ssobridge limit on message size (denial of service)');
+  }
+  const compact = samlResponse.replace(/[\r\n ]/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0 || compact.length === 0) {
+    reject('NOT_BASE64', 'The SAMLResponse field is not base64.', 'SAML bindings §3.5.4: the message is base64-encoded');
+  }
+  return Buffer.from(compact, 'base64').toString('utf8');
+}
+
+function parseResponseDocument(samlResponse: string): Document {
+  const xml = decodeMessage(samlResponse);
+  let document: Document;
+  try {
+    document = parseUntrustedXml(xml, MAX_RESPONSE_BYTES);
+  } catch (error) {
+    if (error instanceof XmlRejectedError) reject('XML_REJECTED', `The SAML response ${error.message}.`, 'SAML core §1.3: no DTDs; XML must be well-formed');
+    throw error;
+  }
+  const root = document.documentElement!;
+  if (root.namespaceURI !== NS.samlp || root.localName !== 'Response') {
+    reject('NOT_A_RESPONSE', 'The message is not a samlp:Response.', 'SAML core §3.3.3');
+  }
+  return document;
+}
+
+/** Reads the issuer and InResponseTo without trusting them, to find the connection and transaction. */
+export function peekResponse(samlResponse: string): ResponseRouting {
+  const root = parseResponseDocument(samlResponse).documentElement!;
+  const issuer = childElements(root, NS.saml, 'Issuer')[0]?.textContent?.trim() ?? childElements(childElements(root, NS.saml, 'Assertion')[0] ?? root, NS.saml, 'Issuer')[0]?.textContent?.trim() ?? null;
+  return { issuer, inResponseTo: root.getAttribute('InResponseTo') || null };
+}
+
+/** Walks every node: comments and processing instructions have no business in a SAML message. */
+function rejectCommentsAndInstructions(node: Node): void {
+  for (let child = node.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType === 7 || child.nodeType === 8) {
+      reject(
+        'COMMENT_OR_PROCESSING_INSTRUCTION',
+        'The SAML response contains an XML comment or processing instruction.',
+        'XML-DSig exc-c14n drops comments, so signed and read text could differ (CVE-2017-11427 class)',
+      );
+    }
+    rejectCommentsAndInstructions(child);
+  }
+}
+
+function rejectDuplicateIds(document: Document): void {
+  const seen = new Set<string>();
+  const walk = (element: Element) => {
+    for (const name of ['ID', 'Id', 'id']) {
+      const value = element.getAttribute(name);
+      if (value) {
+        if (seen.has(value)) reject('DUPLICATE_ID', `The ID "${value}" appears twice in the SAML response.`, 'XML Schema: xs:ID values are unique (signature wrapping defence)');
+        seen.add(value);
+      }
+    }
+    for (let child = element.firstChild; child; child = child.nextSibling) if (child.nodeType === 1) walk(child as Element);
+  };
+  walk(document.documentElement!);
+}
+
+const text = (element: Element | undefined) => element?.textContent?.trim() ?? '';
+const parseTime = (value: string | null) => (value ? Date.parse(value) : Number.NaN);
+
+/** Verifies one enveloped signature against the pinned certificates and returns the signed XML. */
+function verifyEnvelopedSignature(xml: string, signature: Element, signedElement: Element, certificates: readonly string[]): string {
+  const signedInfo = childElements(signature, NS.ds, 'SignedInfo')[0];
+  const method = signedInfo && childElements(signedInfo, NS.ds, 'SignatureMethod')[0]?.getAttribute('Algorithm');
+  const c14n = signedInfo && childElements(signedInfo, NS.ds, 'CanonicalizationMethod')[0]?.getAttribute('Algorithm');
+  const references = signedInfo ? childElements(signedInfo, NS.ds, 'Reference') : [];
+  if (!method || !ALLOWED_SIGNATURE_ALGORITHMS.has(method) || !c14n || !ALLOWED_C14N.has(c14n)) {
+    reject('WEAK_ALGORITHM', `The signature uses ${method ?? 'no'} signature algorithm with ${c14n ?? 'no'} canonicalization; only RSA-SHA256/384/512 with exclusive C14N are accepted.`, 'SAML conformance: SHA-1 is deprecated (NIST SP 800-131A)');
+  }
+  if (references.length !== 1) reject('SIGNATURE_INVALID', 'The signature must have exactly one Reference.', 'SAML core §5.4.2: one reference to the signed element');
+  const reference = references[0]!;
+  const id = signedElement.getAttribute('ID');
+  if (!id || reference.getAttribute('URI') !== `#${id}`) {
+    reject('SIGNATURE_MISPLACED', 'The signature does not cover the element that contains it.', 'SAML core §5.4.2: the Reference URI is the ID of the enveloping element');
+  }
+  const digest = childElements(reference, NS.ds, 'DigestMethod')[0]?.getAttribute('Algorithm');
+  if (!digest || !ALLOWED_DIGESTS.has(digest)) reject('WEAK_ALGORITHM', `The signature digest ${digest ?? '(none)'} is not accepted; use SHA-256 or stronger.`, 'SAML conformance: SHA-1 is deprecated (NIST SP 800-131A)');
+  const transforms = childElements(childElements(reference, NS.ds, 'Transforms')[0] ?? reference, NS.ds, 'Transform').map((t) => t.getAttribute('Algorithm') ?? '');
+  if (transforms.some((t) => !ALLOWED_TRANSFORMS.has(t))) {
+    reject('WEAK_ALGORITHM', `The signature uses a transform that is not accepted (${transforms.join(', ')}).`, 'SAML core §5.4.4: enveloped-signature and exclusive C14N only');
+  }
+  for (const certificate of certificates) {
+    // The certificate comes from our configuration only; KeyInfo in the message is ignored.
+    const verifier = new SignedXml({ publicCert: certificate, getCertFromKeyInfo: () => null });
+    verifier.loadSignature(signature as unknown as globalThis.Node);
+    let valid = false;
+    try {
+      valid = verifier.checkSignature(xml);
+    } catch {
+      valid = false;
+    }
+    const signed = valid ? verifier.getSignedReferences() : [];
+    if (valid && signed.length === 1) return signed[0]!;
+  }
+  return reject('SIGNATURE_INVALID', 'The signature does not verify with any certificate configured for this identity provider.', 'SAML core §5.4: signatures are verified with the IdP\'s known key');
+}
+
+/**
+ * Validates a SAML Response from a customer's IdP as an ordered list of checks, each citing the
+ * rule it enforces. The identity is read only from the XML whose signature verified.
+ */
+export function validateSamlResponse(samlResponse: string, expect: ResponseExpectations): ValidatedAssertion {
+  const document = parseResponseDocument(samlResponse);
+  const xml = decodeMessage(samlResponse);
+  const response = document.documentElement!;
+  rejectCommentsAndInstructions(document as unknown as Node);
+  rejectDuplicateIds(document);
+
+  if (response.getAttribute('Version') !== '2.0') reject('WRONG_VERSION', 'The response is not SAML 2.0.', 'SAML core §3.2.2: Version="2.0"');
+  const destination = response.getAttribute('Destination');
+  if (!destination || !expect.acsUrls.includes(destination)) {
+    reject('WRONG_DESTINATION', `The response is addressed to ${destination ? `"${destination}"` : 'no Destination'}, not to this ACS URL.`, 'SAML bindings §3.5.5.2: Destination must be the receiving endpoint');
+  }
+  const responseIssuer = childElements(response, NS.saml, 'Issuer')[0];
+  if (responseIssuer && text(responseIssuer) !== expect.idpEntityId) {
+    reject('WRONG_ISSUER', `The response was issued by "${text(responseIssuer)}", not by the configured IdP.`, 'SAML profiles §4.1.4.2: Issuer is the IdP');
+  }
+  const responseInResponseTo = response.getAttribute('InResponseTo') || null;
+  if (responseInResponseTo !== expect.inResponseTo) {
+    reject(
+      'WRONG_IN_RESPONSE_TO',
+      expect.inResponseTo === null ? 'An unsolicited (IdP-initiated) response must not carry InResponseTo.' : 'The response does not answer our authentication request.',
+      'SAML profiles §4.1.4.2: InResponseTo matches the request',
+    );
+  }
+  const statusCode = childElements(childElements(response, NS.samlp, 'Status')[0] ?? response, NS.samlp, 'StatusCode')[0]?.getAttribute('Value');
+  if (statusCode !== PROTOCOL_SUCCESS) {
+    reject('STATUS_NOT_SUCCESS', `The identity provider answered with status ${statusCode ?? '(none)'}.`, 'SAML core §3.2.2.2: only Success carries an assertion to trust');
+  }
+
+  if (descendantElements(document, NS.saml, 'EncryptedAssertion').length > 0) {
+    reject('ENCRYPTED_ASSERTION_UNSUPPORTED', 'Encrypted assertions are not supported; ask the IdP to sign the assertion without encrypting it.', 'ssobridge: no decryption key is configured');
+  }
+  const allAssertions = descendantElements(document, NS.saml, 'Assertion');
+  const assertion = childElements(response, NS.saml, 'Assertion')[0];
+  if (allAssertions.length !== 1 || !assertion) {
+    reject('ASSERTION_COUNT', `The response must contain exactly one assertion, directly inside it; it has ${allAssertions.length}.`, 'SAML profiles §4.1.4.2 (signature wrapping defence)');
+  }
+
+  // Signatures may sit only on the Response and on the Assertion, each covering its parent.
+  const signatures = descendantElements(document, NS.ds, 'Signature');
+  for (const signature of signatures) {
+    const parent = signature.parentNode as Element | null;
+    if (parent !== response && parent !== assertion) {
+      reject('SIGNATURE_MISPLACED', 'The response contains a signature outside the Response and Assertion elements.', 'SAML core §5.4.1 (signature wrapping defence)');
+    }
+  }
+  const responseSignature = childElements(response, NS.ds, 'Signature')[0];
+  const assertionSignature = childElements(assertion, NS.ds, 'Signature')[0];
+  if (!responseSignature && !assertionSignature) {
+    reject('UNSIGNED', 'Neither the response nor the assertion is signed.', 'SAML profiles §4.1.3.5: the assertion must be signed (or the whole response)');
+  }
+
+  // Read everything that follows from the signed bytes, never from the document we parsed.
+  let signedAssertionXml: string;
+  if (assertionSignature) {
+    if (responseSignature) verifyEnvelopedSignature(xml, responseSignature, response, expect.idpCertificatesPem);
+    signedAssertionXml = verifyEnvelopedSignature(xml, assertionSignature, assertion, expect.idpCertificatesPem);
+  } else {
+    const signedResponse = parseUntrustedXml(verifyEnvelopedSignature(xml, responseSignature!, response, expect.idpCertificatesPem), MAX_RESPONSE_BYTES);
+    const inner = childElements(signedResponse.documentElement!, NS.saml, 'Assertion');
+    if (inner.length !== 1) reject('ASSERTION_COUNT', 'The signed response does not contain exactly one assertion.', 'SAML profiles §4.1.4.2');
+    signedAssertionXml = inner[0]!.toString();
+  }
+  const signed = parseUntrustedXml(signedAssertionXml, MAX_RESPONSE_BYTES).documentElement!;
+  if (signed.namespaceURI !== NS.saml || signed.localName !== 'Assertion') reject('ASSERTION_COUNT', 'The signed element is not an assertion.', 'SAML core §2.3.3');
+  return checkAssertion(signed, expect);
+}
+
+function checkAssertion(assertion: Element, expect: ResponseExpectations): ValidatedAssertion {
+  const skew = expect.clockSkewMs;
+  if (assertion.getAttribute('Version') !== '2.0') reject('WRONG_VERSION', 'The assertion is not SAML 2.0.', 'SAML core §2.3.3');
+  const assertionId = assertion.getAttribute('ID') ?? '';
+  const issuer = text(childElements(assertion, NS.saml, 'Issuer')[0]);
+  if (issuer !== expect.idpEntityId) {
+    reject('WRONG_ISSUER', `The assertion was issued by "${issuer}", not by the configured IdP.`, 'SAML profiles §4.1.4.2: the assertion Issuer is the IdP');
+  }
+
+  const subject = childElements(assertion, NS.saml, 'Subject')[0];
+  const nameIdElement = subject && childElements(subject, NS.saml, 'NameID')[0];
+  const nameId = text(nameIdElement);
+  if (!subject || !nameIdElement || nameId === '') reject('NO_SUBJECT', 'The assertion has no Subject with a NameID.', 'SAML profiles §4.1.4.2: the assertion names its subject');
+
+  // At least one bearer SubjectConfirmation must hold entirely (profiles §4.1.4.3).
+  const confirmations = childElements(subject, NS.saml, 'SubjectConfirmation').filter((c) => c.getAttribute('Method') === BEARER);
+  if (confirmations.length === 0) reject('NO_BEARER_CONFIRMATION', 'The assertion has no bearer SubjectConfirmation.', 'SAML profiles §4.1.4.2');
+  let confirmedUntil = Number.NaN;
+  let firstProblem: SamlRejection | undefined;
+  for (const confirmation of confirmations) {
+    try {
+      const data = childElements(confirmation, NS.saml, 'SubjectConfirmationData')[0];
+      if (!data) reject('NO_BEARER_CONFIRMATION', 'The bearer SubjectConfirmation has no SubjectConfirmationData.', 'SAML profiles §4.1.4.2');
+      const recipient = data.getAttribute('Recipient');
+      if (!recipient || !expect.acsUrls.includes(recipient)) {
+        reject('WRONG_RECIPIENT', `The assertion is for recipient ${recipient ? `"${recipient}"` : '(none)'}, not this ACS URL.`, 'SAML profiles §4.1.4.2: Recipient is the ACS URL');
+      }
+      const notOnOrAfter = parseTime(data.getAttribute('NotOnOrAfter'));
+      if (Number.isNaN(notOnOrAfter)) reject('EXPIRED', 'The bearer confirmation has no NotOnOrAfter.', 'SAML profiles §4.1.4.2: NotOnOrAfter is required');
+      if (expect.now >= notOnOrAfter + skew) reject('EXPIRED', 'The assertion has expired (SubjectConfirmationData NotOnOrAfter).', 'SAML core §2.4.1.2');
+      const notBefore = parseTime(data.getAttribute('NotBefore'));
+      if (!Number.isNaN(notBefore) && expect.now < notBefore - skew) reject('NOT_YET_VALID', 'The assertion is not valid yet (SubjectConfirmationData NotBefore).', 'SAML core §2.4.1.2');
+      if ((data.getAttribute('InResponseTo') || null) !== expect.inResponseTo) {
+        reject('WRONG_IN_RESPONSE_TO', 'The assertion does not answer our authentication request.', 'SAML profiles §4.1.4.2: InResponseTo matches the request');
+      }
+      confirmedUntil = notOnOrAfter;
+      break;
+    } catch (error) {
+      if (!(error instanceof SamlRejection)) throw error;
+      firstProblem ??= error;
+    }
+  }
+  if (Number.isNaN(confirmedUntil)) throw firstProblem!;
+
+  const conditions = childElements(assertion, NS.saml, 'Conditions')[0];
+  const conditionsNotBefore = parseTime(conditions?.getAttribute('NotBefore') ?? null);
+  const conditionsNotOnOrAfter = parseTime(conditions?.getAttribute('NotOnOrAfter') ?? null);
+  if (!Number.isNaN(conditionsNotBefore) && expect.now < conditionsNotBefore - skew) reject('NOT_YET_VALID', 'The assertion is not valid yet (Conditions NotBefore).', 'SAML core §2.5.1.2');
+  if (!Number.isNaN(conditionsNotOnOrAfter) && expect.now >= conditionsNotOnOrAfter + skew) reject('EXPIRED', 'The assertion has expired (Conditions NotOnOrAfter).', 'SAML core §2.5.1.2');
+  const audiences = (conditions ? childElements(conditions, NS.saml, 'AudienceRestriction') : []).map((r) => childElements(r, NS.saml, 'Audience').map((a) => text(a)));
+  // Every AudienceRestriction must include us (core §2.5.1.4); at least one is required (profiles §4.1.4.2).
+  if (audiences.length === 0 || audiences.some((list) => !list.includes(expect.audience))) {
+    reject('WRONG_AUDIENCE', `The assertion is not for this service provider (audience ${audiences.flat().join(', ') || 'missing'}).`, 'SAML core §2.5.1.4 and profiles §4.1.4.2');
+  }
+
+  const authn = childElements(assertion, NS.saml, 'AuthnStatement')[0];
+  if (!authn) reject('NO_AUTHN_STATEMENT', 'The assertion has no AuthnStatement.', 'SAML profiles §4.1.4.2: at least one AuthnStatement');
+  const context = childElements(authn, NS.saml, 'AuthnContext')[0];
+
+  const attributes: Record<string, string[]> = {};
+  for (const statement of childElements(assertion, NS.saml, 'AttributeStatement')) {
+    for (const attribute of childElements(statement, NS.saml, 'Attribute')) {
+      const name = attribute.getAttribute('Name');
+      if (!name) continue;
+      attributes[name] = [...(attributes[name] ?? []), ...childElements(attribute, NS.saml, 'AttributeValue').map((v) => text(v))];
+    }
+  }
+
+  return {
+    assertionId,
+    issuer,
+    nameId,
+    nameIdFormat: nameIdElement!.getAttribute('Format') || null,
+    sessionIndex: authn.getAttribute('SessionIndex') || null,
+    authnInstant: authn.getAttribute('AuthnInstant') ?? '',
+    authnContextClassRef: context ? text(childElements(context, NS.saml, 'AuthnContextClassRef')[0]) || null : null,
+    attributes,
+    expiresAt: Math.max(confirmedUntil, Number.isNaN(conditionsNotOnOrAfter) ? 0 : conditionsNotOnOrAfter) + skew,
+  };
+}

@@ -1,0 +1,193 @@
+import { createVerify } from 'node:crypto';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { validateSamlResponse } from '../../src/saml/response-validation.js';
+import { dropTestDatabases, newDatabaseLocation, testDialects } from '../helpers/databases.js';
+import { authnRequestFromRedirect, autoPostForm, CUSTOMER_SSO, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
+import { startInstance, startTestApp, type TestInstance } from '../helpers/test-app.js';
+
+afterAll(dropTestDatabases);
+
+const ACS = 'http://localhost:8080/sso/sp/ACS.saml2';
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+
+describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
+  const instances: TestInstance[] = [];
+  afterEach(async () => {
+    for (const i of instances.splice(0)) await i.close();
+  });
+  const start = async () => {
+    const instance = await startTestApp(dialect);
+    instances.push(instance);
+    return instance;
+  };
+
+  async function spInitiated(app: TestInstance['app'], query: string) {
+    const res = await app.inject({ method: 'GET', url: `/sso/sp/initsso?${query}` });
+    expect(res.statusCode, res.body).toBe(302);
+    return authnRequestFromRedirect(res.headers.location as string);
+  }
+
+  it('runs an SP-initiated login to a REST app: signed AuthnRequest, ACS, token exchange once', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    const request = await spInitiated(app, `saasid=${s.rest.saasid}&idpid=customer001.com&appurl=${encodeURIComponent('https://app.example.com/welcome')}&forceauthn=true`);
+    expect(request.url.origin + request.url.pathname).toBe(CUSTOMER_SSO);
+    expect(request.xml).toContain('ForceAuthn="true"');
+    expect(request.xml).toContain(`AssertionConsumerServiceURL="${ACS}"`);
+    // The Redirect-binding signature verifies with the certificate we publish.
+    const [published] = await app.services.signingKeys.publishedCertificates(s.accountId);
+    const signedQuery = request.url.search.slice(1).split('&Signature=')[0]!;
+    expect(createVerify('RSA-SHA256').update(signedQuery).verify(published!.pem, request.url.searchParams.get('Signature')!, 'base64')).toBe(true);
+
+    const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: request.id });
+    const acs = await app.inject({ method: 'POST', url: '/sso/sp/ACS.saml2', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse, RelayState: request.relayState }) });
+    expect(acs.statusCode, acs.body).toBe(200);
+    expect(acs.headers['content-security-policy']).toContain('form-action https://app.example.com');
+    const posted = autoPostForm(acs.body);
+    expect(posted.action).toBe('https://app.example.com/welcome');
+    expect(posted.fields.tokenid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const exchange = await app.inject({ method: 'GET', url: `/sso/TXS/2.0/1/${posted.fields.tokenid}`, headers: { authorization: s.appAuthorization } });
+    expect(exchange.statusCode, exchange.body).toBe(200);
+    expect(exchange.json()).toMatchObject({
+      'pingone.subject': 'alice@customer001.com',
+      'pingone.idp.id': 'customer001.com',
+      'pingone.saas.id': s.rest.saasid,
+      'pingone.nameid.format': 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+      'pingone.authn.context': 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
+      subject: 'alice@customer001.com',
+      email: 'alice@customer001.com',
+      groups: ['admins', 'staff'],
+    });
+    const again = await app.inject({ method: 'GET', url: `/sso/TXS/2.0/1/${posted.fields.tokenid}`, headers: { authorization: s.appAuthorization } });
+    expect(again.statusCode).toBe(404);
+
+    const replay = await app.inject({ method: 'POST', url: '/sso/sp/ACS.saml2', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse, RelayState: request.relayState }) });
+    expect(replay.statusCode).toBe(303);
+    expect(new URL(replay.headers.location as string).searchParams.get('error')).toBe('REQUEST_ALREADY_USED');
+    expect((replay.headers.location as string).startsWith('https://app.example.com/sso/error?')).toBe(true);
+  });
+
+  it('runs an IdP-initiated login named by RelayState, refuses its replay, and logs both', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
+    const post = () =>
+      app.inject({ method: 'POST', url: '/sso/sp/ACS.saml2', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse, RelayState: `https://pingone.com/1.0/${s.rest.saasid}` }) });
+    const first = await post();
+    expect(first.statusCode, first.body).toBe(200);
+    expect(autoPostForm(first.body).action).toBe('https://app.example.com/sso/landing');
+    const replay = await post();
+    expect(new URL(replay.headers.location as string).searchParams.get('error')).toBe('REPLAY');
+  });
+
+  it('exchanges a token as Java properties, and only for its own application', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    const login = async () => {
+      const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
+      const res = await app.inject({ method: 'POST', url: `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse }) });
+      return autoPostForm(res.body).fields.tokenid!;
+    };
+    const properties = await app.inject({ method: 'GET', url: `/sso/TXS/2.0/2/${await login()}`, headers: { authorization: s.appAuthorization } });
+    expect(properties.statusCode).toBe(200);
+    expect(properties.body).toContain('pingone.subject=alice@customer001.com\n');
+    expect(properties.body).toContain('groups=admins,staff\n');
+
+    const token = await login();
+    const otherApp = await app.services.applications.createApplication(s.actor, { kind: 'rest', name: 'Other', defaultAppUrl: 'https://other.example.com/', errorUrl: 'https://other.example.com/e', hostname: 'other.example.com' });
+    const other = await app.services.credentials.createApplicationCredential(s.actor, { saasid: otherApp.saasid });
+    const wrongApp = await app.inject({ method: 'GET', url: `/sso/TXS/2.0/1/${token}`, headers: { authorization: `Basic ${Buffer.from(`${other.credential.clientId}:${other.clientSecret}`).toString('base64')}` } });
+    expect(wrongApp.statusCode).toBe(404);
+    const noAuth = await app.inject({ method: 'GET', url: `/sso/TXS/2.0/1/${token}` });
+    expect(noAuth.statusCode).toBe(401);
+    // Neither attempt used the token up.
+    expect((await app.inject({ method: 'GET', url: `/sso/TXS/2.0/1/${token}`, headers: { authorization: s.appAuthorization } })).statusCode).toBe(200);
+  });
+
+  it('expires tokens after five minutes', async () => {
+    const instance = await start();
+    const s = await ssoSetUp(instance.app);
+    const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
+    const res = await instance.app.inject({ method: 'POST', url: `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse }) });
+    instance.clock.advance(5 * 60_000 + 1);
+    expect((await instance.app.inject({ method: 'GET', url: `/sso/TXS/2.0/1/${autoPostForm(res.body).fields.tokenid}`, headers: { authorization: s.appAuthorization } })).statusCode).toBe(404);
+  });
+
+  it('delivers a signed assertion to a SAML app, issued by the shared entity ID', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
+    const res = await app.inject({ method: 'POST', url: `/sso/sp/ACS.saml2?saasid=${s.saml.saasid}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse }) });
+    expect(res.statusCode, res.body).toBe(200);
+    const posted = autoPostForm(res.body);
+    expect(posted.action).toBe(s.saml.kind === 'saml' ? s.saml.acsUrl : '');
+    const [published] = await app.services.signingKeys.publishedCertificates(s.accountId);
+    const delivered = validateSamlResponse(posted.fields.SAMLResponse!, {
+      acsUrls: ['https://analytics.example.com/saml/acs'],
+      audience: 'https://analytics.example.com/Analytics',
+      idpEntityId: 'PingConnect',
+      idpCertificatesPem: [published!.pem],
+      inResponseTo: null,
+      now: Date.now(),
+      clockSkewMs: 60_000,
+    });
+    expect(delivered).toMatchObject({ nameId: 'alice@customer001.com', attributes: { email: ['alice@customer001.com'] } });
+  });
+
+  it('never redirects to an appurl or errorurl off the application host', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    const badError = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com&errorurl=${encodeURIComponent('https://evil.example.net/steal')}` });
+    expect(badError.statusCode).toBe(400);
+    expect(badError.body).toContain('INVALID_ERROR_URL');
+    expect(badError.headers.location).toBeUndefined();
+    const badApp = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com&appurl=${encodeURIComponent('https://evil.example.net/')}` });
+    expect(badApp.statusCode).toBe(303);
+    expect(new URL(badApp.headers.location as string).host).toBe('app.example.com');
+    expect(new URL(badApp.headers.location as string).searchParams.get('error')).toBe('INVALID_APP_URL');
+    const httpApp = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com&appurl=${encodeURIComponent('http://app.example.com/')}` });
+    expect(new URL(httpApp.headers.location as string).searchParams.get('error')).toBe('INVALID_APP_URL');
+    // RelayState is never a redirect target: an IdP-initiated login with a URL in it ignores it.
+    const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
+    const relay = await app.inject({ method: 'POST', url: `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse, RelayState: 'https://evil.example.net/' }) });
+    expect(autoPostForm(relay.body).action).toBe('https://app.example.com/sso/landing');
+  });
+
+  it('finds the IdP by email domain on the discovery page', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    const page = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Work email address');
+    const unknown = await app.inject({ method: 'POST', url: '/sso/sp/discover', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ saasid: s.rest.saasid, email: 'bob@nowhere.org' }) });
+    expect(unknown.body).toContain('Single sign-on is not set up for nowhere.org');
+    const found = await app.inject({ method: 'POST', url: '/sso/sp/discover', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ saasid: s.rest.saasid, email: 'Bob@Customer001.com' }) });
+    expect(found.statusCode).toBe(302);
+    expect(found.headers.location).toContain(CUSTOMER_SSO);
+  });
+
+  it('sends the AuthnRequest by HTTP-POST when the IdP asks for it', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app, { ssoBinding: 'post' });
+    const res = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com` });
+    expect(res.statusCode).toBe(200);
+    const posted = autoPostForm(res.body);
+    expect(posted.action).toBe(CUSTOMER_SSO);
+    expect(Buffer.from(posted.fields.SAMLRequest!, 'base64').toString()).toContain('<ds:Signature');
+  });
+
+  it('completes on a second instance a login that started on the first', async () => {
+    const location = newDatabaseLocation(dialect);
+    const first = await startInstance(location);
+    const second = await startInstance(location);
+    instances.push(first, second);
+    const s = await ssoSetUp(first.app);
+    const request = await spInitiated(first.app, `saasid=${s.rest.saasid}&idpid=customer001.com`);
+    const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: request.id });
+    const acs = await second.app.inject({ method: 'POST', url: '/sso/sp/ACS.saml2', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse, RelayState: request.relayState }) });
+    expect(acs.statusCode, acs.body).toBe(200);
+    const token = autoPostForm(acs.body).fields.tokenid!;
+    expect((await first.app.inject({ method: 'GET', url: `/sso/TXS/2.0/1/${token}`, headers: { authorization: s.appAuthorization } })).statusCode).toBe(200);
+  });
+});
