@@ -107,7 +107,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   await app.register(apiPlugin, { prefix: API_PREFIX, services });
   const csrfHmacKey = await getOrCreateSetting(database.db, 'csrf_hmac_key', () => randomBytes(32).toString('base64url'));
-  await app.register(ssoPlugin, { services });
+  await app.register(ssoPlugin, { services, publicUrl: config.publicUrl });
   await app.register(consolePlugin, { services, clock, publicUrl: config.publicUrl, csrfHmacKey });
 
   app.setNotFoundHandler((request, reply) =>

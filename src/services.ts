@@ -13,6 +13,8 @@ import { createApplicationService } from './domain/applications/application-serv
 import { createCustomerService } from './domain/connections/customer-service.js';
 import { createMetadataFetcher, defaultMetadataFetcherOptions } from './domain/connections/metadata-fetcher.js';
 import { createSigningKeyService } from './domain/keys/signing-key-service.js';
+import { createIdpMetadataService } from './domain/sso/idp-metadata-service.js';
+import { createSsoLog } from './domain/sso/sso-log.js';
 import { createSsoService } from './domain/sso/sso-service.js';
 import { createThrottle } from './domain/throttle/throttle.js';
 import { createFormSubmissions } from './domain/form-submissions.js';
@@ -38,6 +40,7 @@ export function createServices(deps: { config: Config; database: Database; clock
     allowPrivateAddresses: config.metadataFetch.allowPrivateAddresses,
     ca: config.metadataFetch.caFile ? fs.readFileSync(config.metadataFetch.caFile, 'utf8') : undefined,
   });
+  const sso = createSsoService({ db, clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger });
   return {
     audit,
     accounts: createAccountService({ db, clock, audit }),
@@ -53,9 +56,12 @@ export function createServices(deps: { config: Config; database: Database; clock
     applications: createApplicationService({ db, clock, audit, revokeApplicationCredentials: credentials.revokeApplicationCredentials }),
     customers: createCustomerService({ db, clock, audit, signingKeys, fetchMetadata, publicUrl: config.publicUrl }),
     signingKeys,
-    sso: createSsoService({ db, clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger }),
+    sso,
+    ssoLog: createSsoLog({ db }),
+    idpMetadata: createIdpMetadataService({ db, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId }),
     formSubmissions: createFormSubmissions({ db, clock }),
     async close() {
+      sso.close();
       await clientAuthenticator.close();
     },
   };

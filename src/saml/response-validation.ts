@@ -50,19 +50,21 @@ const ALLOWED_DIGESTS = new Set(['http://www.w3.org/2001/04/xmlenc#sha256', 'htt
 const ALLOWED_TRANSFORMS = new Set(['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#']);
 const ALLOWED_C14N = new Set(['http://www.w3.org/2001/10/xml-exc-c14n#']);
 
-/** Decodes the SAMLResponse form field: size-capped, strict base64, UTF-8. */
+/** Decodes the SAMLResponse form field: size-capped (after removing line breaks), strict base64, UTF-8. */
 function decodeMessage(samlResponse: string): string {
-  if (samlResponse.length > Math.ceil((MAX_RESPONSE_BYTES * 4) / 3) + 4) {
-    reject('MESSAGE_TOO_LARGE', `The SAML response is larger than ${MAX_RESPONSE_BYTES / 1024} KiB.`, 'ssobridge limit on message size (denial of service)');
-  }
-  const compact = samlResponse.replace(/[\r\n ]/g, '');
+  const tooLarge = () => reject('MESSAGE_TOO_LARGE', `The SAML response is larger than ${MAX_RESPONSE_BYTES / 1024} KiB.`, 'ssobridge limit on message size (denial of service)');
+  // Some IdPs wrap base64 in 76-column lines; allow for the line breaks before looking closer.
+  if (samlResponse.length > Math.ceil((MAX_RESPONSE_BYTES * 4) / 3) * 1.1 + 64) tooLarge();
+  const compact = samlResponse.replace(/[\r\n\t ]/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0 || compact.length === 0) {
     reject('NOT_BASE64', 'The SAMLResponse field is not base64.', 'SAML bindings §3.5.4: the message is base64-encoded');
   }
-  return Buffer.from(compact, 'base64').toString('utf8');
+  const bytes = Buffer.from(compact, 'base64');
+  if (bytes.length > MAX_RESPONSE_BYTES) tooLarge();
+  return bytes.toString('utf8');
 }
 
-function parseResponseDocument(samlResponse: string): Document {
+function parseResponseDocument(samlResponse: string): { document: Document; xml: string } {
   const xml = decodeMessage(samlResponse);
   let document: Document;
   try {
@@ -75,43 +77,56 @@ function parseResponseDocument(samlResponse: string): Document {
   if (root.namespaceURI !== NS.samlp || root.localName !== 'Response') {
     reject('NOT_A_RESPONSE', 'The message is not a samlp:Response.', 'SAML core §3.3.3');
   }
-  return document;
+  return { document, xml };
 }
 
 /** Reads the issuer and InResponseTo without trusting them, to find the connection and transaction. */
 export function peekResponse(samlResponse: string): ResponseRouting {
-  const root = parseResponseDocument(samlResponse).documentElement!;
+  const root = parseResponseDocument(samlResponse).document.documentElement!;
   const issuer = childElements(root, NS.saml, 'Issuer')[0]?.textContent?.trim() ?? childElements(childElements(root, NS.saml, 'Assertion')[0] ?? root, NS.saml, 'Issuer')[0]?.textContent?.trim() ?? null;
   return { issuer, inResponseTo: root.getAttribute('InResponseTo') || null };
 }
 
-/** Walks every node: comments and processing instructions have no business in a SAML message. */
-function rejectCommentsAndInstructions(node: Node): void {
-  for (let child = node.firstChild; child; child = child.nextSibling) {
-    if (child.nodeType === 7 || child.nodeType === 8) {
+/** SAML messages are shallow; a deep tree is an attack on recursive code (ours and xml-crypto's). */
+const MAX_DEPTH = 64;
+/**
+ * Real responses have well under a thousand nodes; signature checking costs grow with the node
+ * count before the signature value is even looked at, so a huge tree is refused up front.
+ */
+const MAX_NODES = 5_000;
+
+/**
+ * One pass over every node, without recursion: refuses comments and processing instructions
+ * (exc-c14n drops them, so signed and read text could differ), repeated IDs (signature wrapping),
+ * and trees deeper than MAX_DEPTH.
+ */
+function checkStructure(document: Document): void {
+  const seen = new Set<string>();
+  const stack: { node: Node; depth: number }[] = [{ node: document.documentElement!, depth: 1 }];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (++nodes > MAX_NODES) reject('XML_REJECTED', `The SAML response has more than ${MAX_NODES} XML nodes.`, 'ssobridge limit on message structure (denial of service)');
+    if (depth > MAX_DEPTH) reject('XML_REJECTED', `The SAML response is nested deeper than ${MAX_DEPTH} levels.`, 'ssobridge limit on message structure (denial of service)');
+    if (node.nodeType === 7 || node.nodeType === 8) {
       reject(
         'COMMENT_OR_PROCESSING_INSTRUCTION',
         'The SAML response contains an XML comment or processing instruction.',
         'XML-DSig exc-c14n drops comments, so signed and read text could differ (CVE-2017-11427 class)',
       );
     }
-    rejectCommentsAndInstructions(child);
-  }
-}
-
-function rejectDuplicateIds(document: Document): void {
-  const seen = new Set<string>();
-  const walk = (element: Element) => {
-    for (const name of ['ID', 'Id', 'id']) {
-      const value = element.getAttribute(name);
-      if (value) {
-        if (seen.has(value)) reject('DUPLICATE_ID', `The ID "${value}" appears twice in the SAML response.`, 'XML Schema: xs:ID values are unique (signature wrapping defence)');
-        seen.add(value);
+    if (node.nodeType === 1) {
+      const element = node as Element;
+      for (const name of ['ID', 'Id', 'id']) {
+        const value = element.getAttribute(name);
+        if (value) {
+          if (seen.has(value)) reject('DUPLICATE_ID', `The ID "${value}" appears twice in the SAML response.`, 'XML Schema: xs:ID values are unique (signature wrapping defence)');
+          seen.add(value);
+        }
       }
     }
-    for (let child = element.firstChild; child; child = child.nextSibling) if (child.nodeType === 1) walk(child as Element);
-  };
-  walk(document.documentElement!);
+    for (let child = node.firstChild; child; child = child.nextSibling) stack.push({ node: child, depth: depth + 1 });
+  }
 }
 
 const text = (element: Element | undefined) => element?.textContent?.trim() ?? '';
@@ -159,11 +174,9 @@ function verifyEnvelopedSignature(xml: string, signature: Element, signedElement
  * rule it enforces. The identity is read only from the XML whose signature verified.
  */
 export function validateSamlResponse(samlResponse: string, expect: ResponseExpectations): ValidatedAssertion {
-  const document = parseResponseDocument(samlResponse);
-  const xml = decodeMessage(samlResponse);
+  const { document, xml } = parseResponseDocument(samlResponse);
   const response = document.documentElement!;
-  rejectCommentsAndInstructions(document as unknown as Node);
-  rejectDuplicateIds(document);
+  checkStructure(document);
 
   if (response.getAttribute('Version') !== '2.0') reject('WRONG_VERSION', 'The response is not SAML 2.0.', 'SAML core §3.2.2: Version="2.0"');
   const destination = response.getAttribute('Destination');
@@ -230,6 +243,7 @@ function checkAssertion(assertion: Element, expect: ResponseExpectations): Valid
   const skew = expect.clockSkewMs;
   if (assertion.getAttribute('Version') !== '2.0') reject('WRONG_VERSION', 'The assertion is not SAML 2.0.', 'SAML core §2.3.3');
   const assertionId = assertion.getAttribute('ID') ?? '';
+  if (assertionId === '') reject('ASSERTION_COUNT', 'The assertion has no ID.', 'SAML core §2.3.3: ID is required (and keys the replay cache)');
   const issuer = text(childElements(assertion, NS.saml, 'Issuer')[0]);
   if (issuer !== expect.idpEntityId) {
     reject('WRONG_ISSUER', `The assertion was issued by "${issuer}", not by the configured IdP.`, 'SAML profiles §4.1.4.2: the assertion Issuer is the IdP');
@@ -269,6 +283,11 @@ function checkAssertion(assertion: Element, expect: ResponseExpectations): Valid
     }
   }
   if (Number.isNaN(confirmedUntil)) throw firstProblem!;
+  // The replay cache must outlive every confirmation that could still be presented.
+  for (const confirmation of confirmations) {
+    const until = parseTime(childElements(confirmation, NS.saml, 'SubjectConfirmationData')[0]?.getAttribute('NotOnOrAfter') ?? null);
+    if (!Number.isNaN(until)) confirmedUntil = Math.max(confirmedUntil, until);
+  }
 
   const conditions = childElements(assertion, NS.saml, 'Conditions')[0];
   const conditionsNotBefore = parseTime(conditions?.getAttribute('NotBefore') ?? null);

@@ -163,7 +163,7 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
   it('refuses an email domain that another customer already routes (409), naming it', async () => {
     const { call } = await setUp();
     await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody());
-    const res = await call('PUT', `${SP_MANAGED}/other.com`, idpBody({ emailDomains: ['other.com', 'customer001.com'] }));
+    const res = await call('PUT', `${SP_MANAGED}/other.com`, idpBody({ entityId: 'https://idp.other.com/saml', emailDomains: ['other.com', 'customer001.com'] }));
     expect(res.statusCode).toBe(409);
     expect(res.json().error.fields).toEqual([{ field: 'emailDomains.1', message: expect.stringContaining('customer001.com') }]);
     expect((await call('GET', `${SP_MANAGED}/other.com`)).statusCode).toBe(404);
@@ -176,7 +176,7 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
       ['b.com', [saml.saasid], true],
       ['c.com', [rest.saasid, saml.saasid], false],
     ] as const) {
-      expect((await call('PUT', `${SP_MANAGED}/${idp}`, idpBody({ applications: apps, emailDomains: [], enabled }))).statusCode).toBe(201);
+      expect((await call('PUT', `${SP_MANAGED}/${idp}`, idpBody({ entityId: `https://idp.${idp}/saml`, applications: apps, emailDomains: [], enabled }))).statusCode).toBe(201);
     }
     const first = (await call('GET', `${SP_MANAGED}?limit=2`)).json();
     expect(first.customers.map((c: { idpId: string }) => c.idpId)).toEqual(['a.com', 'b.com']);
@@ -186,6 +186,15 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
     expect(bySaml.customers.map((c: { idpId: string }) => c.idpId)).toEqual(['b.com', 'c.com']);
     const enabledOnly = (await call('GET', `${SP_MANAGED}?enabled=true`)).json();
     expect(enabledOnly.customers.map((c: { idpId: string }) => c.idpId)).toEqual(['a.com', 'b.com']);
+  });
+
+  it('refuses a second customer with the same IdP entity ID (409), naming the first', async () => {
+    const { call } = await setUp();
+    await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody());
+    const res = await call('PUT', `${SP_MANAGED}/impostor.com`, idpBody({ emailDomains: ['impostor.com'] }));
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({ code: 'CUSTOMER_CONFLICT', fields: [{ field: 'entityId', message: expect.stringContaining('customer001.com') }] });
+    expect((await call('GET', `${SP_MANAGED}/impostor.com`)).statusCode).toBe(404);
   });
 
   it('removes one app connection, then deletes the customer', async () => {

@@ -127,9 +127,19 @@ describe.each(testDialects)('PUT …/spManaged/{idpId} with SAML metadata (%s)',
   let sequence = 0;
   const newIdpId = () => `customer${++sequence}.example`;
 
-  const put = (app: App, idpId: string, body: unknown) =>
-    app.inject({ method: 'PUT', url: `${SP_MANAGED}/${encodeURIComponent(idpId)}`, headers: { authorization: auth.get(app)! }, payload: body as object });
-  const get = (app: App, idpId: string) => app.inject({ method: 'GET', url: `${SP_MANAGED}/${encodeURIComponent(idpId)}`, headers: { authorization: auth.get(app)! } });
+  // Each customer gets an account of its own: the fixtures reuse IdP entity IDs, which are unique per account.
+  const perCustomer = new Map<string, string>();
+  const authFor = async (app: App, idpId: string) => {
+    const key = `${[trusting, strict, noCa].findIndex((i) => i.app === app)}:${idpId}`;
+    if (!perCustomer.has(key)) {
+      const client = await accountWithCredential(app, `Account for ${idpId}`);
+      perCustomer.set(key, curlBasic(client.clientId, client.clientSecret));
+    }
+    return perCustomer.get(key)!;
+  };
+  const put = async (app: App, idpId: string, body: unknown) =>
+    app.inject({ method: 'PUT', url: `${SP_MANAGED}/${encodeURIComponent(idpId)}`, headers: { authorization: await authFor(app, idpId) }, payload: body as object });
+  const get = async (app: App, idpId: string) => app.inject({ method: 'GET', url: `${SP_MANAGED}/${encodeURIComponent(idpId)}`, headers: { authorization: await authFor(app, idpId) } });
 
   /** The PUT was refused with this code, on this field, naming the problem; and nothing was stored. */
   async function expectRefused(app: App, idpId: string, body: unknown, expected: { status?: number; code: string; field: string; message: RegExp }) {

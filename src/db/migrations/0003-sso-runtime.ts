@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../database.js';
 import { autoIncrementId } from './column-types.js';
 
@@ -51,5 +51,15 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('assertion_id', 'text')
     .addColumn('request_id', 'text', (c) => c.notNull())
     .execute();
+  // The IdP entity ID identifies the customer to apps and routes IdP-initiated logins, so it is
+  // unique in an account (rows made before 0002 filled it in have '' and are left out).
+  await db.schema
+    .createIndex('customers_account_entity_id')
+    .on('customers')
+    .columns(['account_id', 'entity_id'])
+    .unique()
+    .where(sql.ref('entity_id'), '<>', '')
+    .execute();
+
   await db.schema.createIndex('sso_events_customer').on('sso_events').columns(['account_id', 'customer_id', 'id']).execute();
 }

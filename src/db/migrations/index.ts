@@ -3,6 +3,7 @@ import type { Dialect } from '../database.js';
 import * as initial from './0001-initial.js';
 import * as applicationsAndConnections from './0002-applications-and-connections.js';
 import * as ssoRuntime from './0003-sso-runtime.js';
+import * as ssoLogIndexes from './0004-sso-log-indexes.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -11,6 +12,7 @@ const migrations: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-applications-and-connections': applicationsAndConnections,
   '0003-sso-runtime': ssoRuntime,
+  '0004-sso-log-indexes': ssoLogIndexes,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

@@ -197,3 +197,22 @@ export async function findCustomerByEmailDomain(db: Kysely<DB>, accountId: strin
     .executeTakeFirst();
   return row && toRecord(row);
 }
+
+/** The customers connected to one application, by idpId (at most `limit`). */
+export async function listCustomersConnectedTo(db: Kysely<DB>, accountId: string, applicationId: string, limit: number): Promise<CustomerRecord[]> {
+  const rows = await db
+    .selectFrom('customers')
+    .innerJoin('app_connections', 'app_connections.customer_id', 'customers.id')
+    .selectAll('customers')
+    .where('customers.account_id', '=', accountId)
+    .where('app_connections.application_id', '=', applicationId)
+    .orderBy('customers.idp_id')
+    .limit(limit)
+    .execute();
+  return rows.map(toRecord);
+}
+
+export async function findCustomerByEntityId(db: Kysely<DB>, accountId: string, entityId: string): Promise<CustomerRecord | undefined> {
+  const row = await db.selectFrom('customers').selectAll().where('account_id', '=', accountId).where('entity_id', '=', entityId).executeTakeFirst();
+  return row && toRecord(row);
+}

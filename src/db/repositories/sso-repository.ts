@@ -103,9 +103,32 @@ export async function insertSsoEvent(db: Kysely<DB>, e: Omit<SsoEventsTable, 'id
   await db.insertInto('sso_events').values(e).execute();
 }
 
-export async function listSsoEvents(db: Kysely<DB>, accountId: string, filter: { customerId?: string | undefined; beforeId?: number | undefined; limit: number }) {
+export interface SsoEventRecord {
+  id: number;
+  customerId: string | null;
+  applicationId: string | null;
+  at: number;
+  outcome: 'success' | 'failure';
+  reason: string;
+  assertionId: string | null;
+  requestId: string;
+}
+
+export interface SsoEventFilter {
+  customerId?: string | undefined;
+  applicationId?: string | undefined;
+  outcome?: 'success' | 'failure' | undefined;
+  /** The cursor: only events older than this one (ids grow with time). */
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+/** One account's SSO events, newest first (keyset pagination on the id). */
+export async function listSsoEvents(db: Kysely<DB>, accountId: string, filter: SsoEventFilter): Promise<SsoEventRecord[]> {
   let query = db.selectFrom('sso_events').selectAll().where('account_id', '=', accountId);
   if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
+  if (filter.applicationId !== undefined) query = query.where('application_id', '=', filter.applicationId);
+  if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome);
   if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
   const rows = await query.orderBy('id', 'desc').limit(filter.limit).execute();
   return rows.map((r) => ({
@@ -120,9 +143,13 @@ export async function listSsoEvents(db: Kysely<DB>, accountId: string, filter: {
   }));
 }
 
+/** How long the sign-in log keeps events. */
+export const SSO_EVENT_RETENTION_MS = 30 * 24 * 3600_000;
+
 /** Expired SSO state is of no use to anyone; delete it in the background. */
 export async function pruneSsoState(db: Kysely<DB>, now: number): Promise<void> {
   await db.deleteFrom('sso_transactions').where('expires_at', '<', now - 3600_000).execute();
   await db.deleteFrom('used_assertions').where('expires_at', '<', now).execute();
   await db.deleteFrom('sso_tokens').where('expires_at', '<', now - 3600_000).execute();
+  await db.deleteFrom('sso_events').where('at', '<', now - SSO_EVENT_RETENTION_MS).execute();
 }

@@ -12,7 +12,9 @@ export const requiredAttributeSchema = z.strictObject({
     .trim()
     .min(1, 'must not be empty')
     .max(256, 'must be at most 256 characters long')
-    .regex(/^[^\s<>&"']+$/, 'must not contain spaces or the characters < > & " \''),
+    .regex(/^[^\s<>&"']+$/, 'must not contain spaces or the characters < > & " \'')
+    // These names carry what ssobridge itself vouches for; an IdP must never be able to set them.
+    .refine((n) => n !== 'subject' && !n.toLowerCase().startsWith('pingone.'), 'must not be "subject" or start with "pingone." (reserved for attributes ssobridge sets)'),
   required: z.boolean({ error: 'must be true or false' }).default(true),
 });
 

@@ -8,6 +8,7 @@ import { listApplications, listApplicationsByIds } from '../../db/repositories/a
 import {
   deleteAppConnection,
   deleteCustomer,
+  findCustomerByEntityId,
   findCustomerByIdpId,
   findCustomerIdpIdsByIds,
   findDomainOwners,
@@ -263,6 +264,12 @@ export function createCustomerService(deps: {
           createdAt: before?.createdAt ?? now,
           updatedAt: now,
         };
+        const sameIdp = await findCustomerByEntityId(trx, actor.accountId, record.entityId);
+        if (sameIdp && sameIdp.id !== record.id) {
+          throw new AppError('CUSTOMER_CONFLICT', `Customer "${sameIdp.idpId}" already uses this IdP entity ID.`, {
+            fields: [{ field: valid.metadataXml !== undefined ? 'metadataXml' : valid.metadataUrl !== undefined ? 'metadataUrl' : 'entityId', message: `is already the IdP of customer "${sameIdp.idpId}"` }],
+          });
+        }
         const taken = (await findDomainOwners(trx, actor.accountId, domains)).filter((o) => o.customerId !== record.id);
         if (taken.length > 0) {
           const owners = await findCustomerIdpIdsByIds(trx, taken.map((t) => t.customerId));

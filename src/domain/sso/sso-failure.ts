@@ -1,3 +1,5 @@
+import type { SsoFailureReason } from './sso-reasons.js';
+
 /**
  * A login that cannot go on. `reason` is machine-readable (sent to the app's error URL and kept
  * in the SSO log); `message` is for the person; `errorUrl` is where to send them, and is only ever
@@ -5,7 +7,8 @@
  */
 export class SsoFailure extends Error {
   constructor(
-    readonly reason: string,
+    /** A closed list (sso-reasons.ts), so the sign-in log can describe every reason. */
+    readonly reason: SsoFailureReason,
     message: string,
     readonly errorUrl: string | null,
     /** The HTTP status of the error page shown when there is no error URL. */

@@ -38,8 +38,8 @@ import { SsoFailure } from './sso-failure.js';
 
 /** What the browser does next. */
 export type BrowserStep =
-  | { kind: 'redirect'; url: string }
-  | { kind: 'post'; url: string; fields: Record<string, string> }
+  | { kind: 'redirect'; url: string; transactionId?: string }
+  | { kind: 'post'; url: string; fields: Record<string, string>; transactionId?: string }
   | { kind: 'discover'; saasid: string; appurl: string | undefined; errorurl: string | undefined; forceauthn: boolean; error: string | undefined };
 
 export interface StartLoginInput {
@@ -88,7 +88,11 @@ export function createSsoService(deps: {
   logger: Logger;
 }) {
   const { db, clock, signingKeys, publicUrl } = deps;
-  let lastPrune = 0;
+  // Expired transactions, tokens, replay entries and old log events go in the background.
+  const pruner = setInterval(
+    () => void pruneSsoState(db, clock.now()).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not prune expired SSO state')),
+    60_000,
+  ).unref();
 
   const record = async (
     context: { accountId?: string; customerId?: string; applicationId?: string },
@@ -146,17 +150,24 @@ export function createSsoService(deps: {
       createdAt: now,
       expiresAt: now + TRANSACTION_LIFETIME_MS,
     });
-    if (now - lastPrune > 60_000) {
-      lastPrune = now;
-      void pruneSsoState(db, now).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not prune expired SSO state'));
-    }
     return settings.ssoBinding === 'post'
-      ? { kind: 'post', url: settings.ssoUrl, fields: { SAMLRequest: postBindingRequest(requestXml, id, key), RelayState: id } }
-      : { kind: 'redirect', url: redirectBindingUrl(settings.ssoUrl, requestXml, id, key) };
+      ? { kind: 'post', url: settings.ssoUrl, fields: { SAMLRequest: postBindingRequest(requestXml, id, key), RelayState: id }, transactionId: id }
+      : { kind: 'redirect', url: redirectBindingUrl(settings.ssoUrl, requestXml, id, key), transactionId: id };
   };
 
   const restAttributes = (app: RestApplication, customer: CustomerRecord, assertion: ValidatedAssertion, errorUrl: string | null): TokenAttributes => {
-    const attributes: TokenAttributes = {
+    const attributes: TokenAttributes = {};
+    for (const wanted of app.requiredAttributes) {
+      const values = assertion.attributes[wanted.name];
+      if (!values || values.length === 0) {
+        if (wanted.required) throw new SsoFailure('REQUIRED_ATTRIBUTE_MISSING', `The identity provider did not send the required attribute "${wanted.name}".`, errorUrl);
+        continue;
+      }
+      attributes[wanted.name] = values.length === 1 ? values[0]! : values;
+    }
+    // What ssobridge vouches for goes last, so nothing the IdP sends can stand in for it.
+    return {
+      ...attributes,
       'pingone.subject': assertion.nameId,
       'pingone.idp.id': customer.idpId,
       'pingone.saas.id': app.saasid,
@@ -166,15 +177,6 @@ export function createSsoService(deps: {
       'pingone.authninstant': assertion.authnInstant,
       subject: assertion.nameId,
     };
-    for (const wanted of app.requiredAttributes) {
-      const values = assertion.attributes[wanted.name];
-      if (!values || values.length === 0) {
-        if (wanted.required) throw new SsoFailure('REQUIRED_ATTRIBUTE_MISSING', `The identity provider did not send the required attribute "${wanted.name}".`, errorUrl);
-        continue;
-      }
-      attributes[wanted.name] = values.length === 1 ? values[0]! : values;
-    }
-    return attributes;
   };
 
   const deliverToRestApp = async (app: RestApplication, accountId: string, customer: CustomerRecord, assertion: ValidatedAssertion, appUrl: string | null, errorUrl: string | null): Promise<BrowserStep> => {
@@ -200,6 +202,9 @@ export function createSsoService(deps: {
       if (values && values.length > 0) attributes[wanted.name] = values;
       else if (wanted.required) throw new SsoFailure('REQUIRED_ATTRIBUTE_MISSING', `The identity provider did not send the required attribute "${wanted.name}".`, errorUrl);
     }
+    // Which customer signed the user in, vouched for by ssobridge: with one shared issuer for
+    // every customer, a multiplexed app could not otherwise tell customers' users apart.
+    attributes['pingone.idp.id'] = [customer.idpId];
     const key = await signingKeys.activeKey(accountId, app.signingKeyId);
     const now = clock.now();
     const xml = buildSignedResponse(
@@ -262,7 +267,14 @@ export function createSsoService(deps: {
     },
 
     /** `POST /sso/sp/ACS.saml2`: validates the customer's response and delivers the login to the app. */
-    async completeLogin(input: { samlResponse: string | undefined; relayState: string | undefined; saasid: string | undefined }, requestId: string): Promise<BrowserStep> {
+    /**
+     * `startedInThisBrowser` tells whether the browser posting the response holds the proof that
+     * it started the SP-initiated sign-in (login CSRF defence); see the SSO plugin's cookie.
+     */
+    async completeLogin(
+      input: { samlResponse: string | undefined; relayState: string | undefined; saasid: string | undefined; startedInThisBrowser: (transactionId: string) => boolean },
+      requestId: string,
+    ): Promise<BrowserStep> {
       const context: { accountId?: string; applicationId?: string; customerId?: string } = {};
       let assertionId: string | null = null;
       try {
@@ -287,6 +299,9 @@ export function createSsoService(deps: {
           errorUrl = transaction.errorUrl ?? defaultErrorUrl(app);
           appUrl = transaction.appUrl;
           if (input.relayState !== undefined && input.relayState !== transaction.id) throw new SsoFailure('RELAY_STATE_MISMATCH', 'The RelayState does not belong to this sign-in.', errorUrl);
+          if (!input.startedInThisBrowser(transaction.id)) {
+            throw new SsoFailure('BROWSER_MISMATCH', 'This sign-in was started in another browser. Start again from the application.', errorUrl);
+          }
           if (transaction.consumedAt !== null) throw new SsoFailure('REQUEST_ALREADY_USED', 'This sign-in was already completed.', errorUrl);
           if (transaction.expiresAt <= clock.now()) throw new SsoFailure('REQUEST_EXPIRED', 'This sign-in took too long. Start again.', errorUrl);
           const found = await findCustomerById(db, transaction.accountId, transaction.customerId);
@@ -345,6 +360,10 @@ export function createSsoService(deps: {
         if (error instanceof SsoFailure) await record(context, 'failure', error.reason, assertionId, requestId);
         throw error;
       }
+    },
+
+    close(): void {
+      clearInterval(pruner);
     },
 
     /** `GET /sso/TXS/2.0/{1|2}/{tokenid}`: one exchange per token, within 5 minutes, by its own app. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Application } from '../../domain/applications/application-service.js';
+import { idpMetadataUrl } from '../../domain/sso/idp-metadata-service.js';
 import { AppError } from '../../errors.js';
 import { MAX_METADATA_BYTES } from '../../saml/idp-metadata.js';
 import { parseSpMetadata, SpMetadataError } from '../../saml/sp-metadata-parse.js';
@@ -42,13 +43,14 @@ function kindOf(value: string): ApplicationKind {
 }
 
 /** Applications › My Applications: SAML and REST ("other") apps, through the application service. */
-export function registerApplicationConsoleRoutes(app: FastifyInstance, services: Services): void {
+export function registerApplicationConsoleRoutes(app: FastifyInstance, services: Services, publicUrl: string): void {
   const csrf = { preValidation: app.csrfProtection };
   const accountOf = (request: FastifyRequest) => adminActor(request).accountId;
 
-  const renderForm = async (request: FastifyRequest, reply: FastifyReply, page: Omit<ApplicationFormPage, 'signingKeys' | 'submissionKey'>, status = 200) => {
+  const renderForm = async (request: FastifyRequest, reply: FastifyReply, page: Omit<ApplicationFormPage, 'signingKeys' | 'submissionKey' | 'idpMetadataUrl'>, status = 200) => {
     const signingKeys = page.values.kind === 'saml' ? await services.signingKeys.listKeys(accountOf(request)) : [];
-    return sendPage(reply, applicationFormPage(chromeOf(request, reply), { ...page, signingKeys, submissionKey: services.formSubmissions.newKey() }), status);
+    const metadataUrl = page.application?.kind === 'saml' ? idpMetadataUrl(publicUrl, page.application.saasid) : undefined;
+    return sendPage(reply, applicationFormPage(chromeOf(request, reply), { ...page, signingKeys, idpMetadataUrl: metadataUrl, submissionKey: services.formSubmissions.newKey() }), status);
   };
 
   /** Validates the form, asks the service, and re-renders the form with per-field messages on failure. */

@@ -13,6 +13,7 @@ import { registerApplicationConsoleRoutes } from './applications-routes.js';
 import { registerApplicationCredentialRoutes } from './application-credentials-routes.js';
 import { registerCustomerConnectionRoutes } from './customer-connections-routes.js';
 import { registerSigningKeyRoutes } from './signing-keys-routes.js';
+import { registerSignInLogRoutes } from './sign-in-log-routes.js';
 import { messagePage } from './pages/auth-pages.js';
 
 /** The console's answer to an unknown /console/… path (the root not-found handler calls it). */
@@ -68,8 +69,9 @@ export async function consolePlugin(
   registerAuthRoutes(app, { services, clock, cookie });
   registerIntegrationRoutes(app, services);
   registerApplicationCredentialRoutes(app, services);
-  registerApplicationConsoleRoutes(app, services);
+  registerApplicationConsoleRoutes(app, services, options.publicUrl);
   registerCustomerConnectionRoutes(app, services, clock);
   registerSigningKeyRoutes(app, services, clock);
+  registerSignInLogRoutes(app, services);
   registerAuditRoutes(app, services);
 }

@@ -15,6 +15,7 @@ import {
   customerFormPage,
   customerListPage,
   customerPath,
+  customerSignInLogPage,
   CUSTOMERS_PATH,
   deleteCustomerPage,
   idpConfigurationPage,
@@ -22,6 +23,7 @@ import {
   type CustomerListFilters,
 } from './pages/customer-pages.js';
 import { chromeOf, noticeFrom, sendPage } from './replies.js';
+import { readSignInLog, signInLogFiltersOf, type SignInLogQuery } from './sign-in-log-routes.js';
 
 type IdpParams = { Params: { idpId: string } };
 type ConnectionParams = { Params: { idpId: string; saasid: string } };
@@ -135,6 +137,13 @@ export function registerCustomerConnectionRoutes(app: FastifyInstance, services:
   app.get<IdpParams & { Querystring: { notice?: string } }>(`${CUSTOMERS_PATH}/idp/:idpId`, async (request, reply) => {
     const customer = await services.customers.getCustomer(accountOf(request), request.params.idpId);
     return sendPage(reply, customerDetailPage(chromeOf(request, reply), { customer, now: clock.now(), notice: noticeFrom(detailNotices, request.query.notice) }));
+  });
+
+  app.get<IdpParams & SignInLogQuery>(`${CUSTOMERS_PATH}/idp/:idpId/sign-in-log`, async (request, reply) => {
+    const customer = await services.customers.getCustomer(accountOf(request), request.params.idpId);
+    const filters = signInLogFiltersOf(request);
+    const result = await readSignInLog(services, request, filters, customer.idpId);
+    return sendPage(reply, customerSignInLogPage(chromeOf(request, reply), { customer, page: result.page, filters, error: result.error }), result.status);
   });
 
   app.get<IdpParams>(`${CUSTOMERS_PATH}/idp/:idpId/edit`, async (request, reply) => {

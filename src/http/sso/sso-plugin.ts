@@ -6,6 +6,8 @@ import { toJavaProperties } from '../../domain/sso/java-properties.js';
 import type { Services } from '../../services.js';
 import { MAX_RESPONSE_BYTES } from '../../saml/response-validation.js';
 import { jsonErrorHandler } from '../api/json-errors.js';
+import { toAppError } from '../to-app-error.js';
+import { idpMetadataRoutes } from './idp-metadata-routes.js';
 import { autoPostPage, discoveryPage, ssoErrorPage } from './sso-pages.js';
 
 type Fields = Record<string, string | undefined>;
@@ -15,9 +17,31 @@ function fieldsOf(value: unknown): Fields {
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
 }
 
+/**
+ * Login CSRF defence: the browser that starts an SP-initiated sign-in gets a signed cookie naming
+ * its transaction, and the ACS completes that transaction only for a browser that has it. Over
+ * https the cookie is SameSite=None (it must come back on the IdP's cross-site POST); plain http
+ * (local development) cannot send such a cookie cross-site, so there the check is off.
+ */
+interface BrowserBinding {
+  enforced: boolean;
+  cookieName(transactionId: string): string;
+}
+
+function browserBindingFor(publicUrl: string): BrowserBinding {
+  const secure = publicUrl.startsWith('https://');
+  return {
+    enforced: secure,
+    cookieName: (transactionId) => `${secure ? '__Host-' : ''}ssb_sso_${transactionId.replace(/[^A-Za-z0-9]/g, '').slice(0, 24)}`,
+  };
+}
+
 /** Tells the browser what to do next; a POST hand-off may target only that one origin. */
-function sendStep(reply: FastifyReply, step: BrowserStep): FastifyReply {
+function sendStep(reply: FastifyReply, step: BrowserStep, binding?: BrowserBinding): FastifyReply {
   reply.header('Cache-Control', 'no-store');
+  if (binding?.enforced && step.kind !== 'discover' && step.transactionId) {
+    reply.setCookie(binding.cookieName(step.transactionId), step.transactionId, { path: '/', httpOnly: true, secure: true, sameSite: 'none', signed: true, maxAge: 10 * 60 });
+  }
   if (step.kind === 'redirect') return reply.redirect(step.url, 302);
   if (step.kind === 'discover') return reply.type('text/html').send(discoveryPage(step).value);
   reply.header(
@@ -33,23 +57,27 @@ function sendFailure(request: FastifyRequest, reply: FastifyReply, error: unknow
   if (error instanceof SsoFailure) {
     request.log.info({ reason: error.reason, detail: error.message }, 'SSO refused');
     if (error.errorUrl) {
+      // Only the stable reason and the request ID: the detail can quote the (unverified) message,
+      // so it stays in the log and the sign-in log rather than on the app's page.
       const url = new URL(error.errorUrl);
       url.searchParams.set('error', error.reason);
-      url.searchParams.set('error_description', error.message);
       url.searchParams.set('request_id', request.id);
       return reply.redirect(url.toString(), 303);
     }
     return reply.code(error.status).type('text/html').send(ssoErrorPage({ message: error.message, reason: error.reason, requestId: request.id }).value);
   }
-  request.log.error({ err: error }, 'SSO failed');
-  return reply.code(500).type('text/html').send(ssoErrorPage({ message: 'Something went wrong on our side.', reason: 'INTERNAL_ERROR', requestId: request.id }).value);
+  const appError = toAppError(error);
+  if (appError.status >= 500) request.log.error({ err: appError.cause ?? appError }, 'SSO failed');
+  return reply.code(appError.status).type('text/html').send(ssoErrorPage({ message: appError.message, reason: appError.code, requestId: request.id }).value);
 }
 
-/** The SSO runtime: `/sso/sp/initsso`, the ACS, IdP discovery, and the token exchange. */
-export async function ssoPlugin(app: FastifyInstance, options: { services: Services }): Promise<void> {
+/** The SSO runtime: `/sso/sp/initsso`, the ACS, IdP discovery, the token exchange, and IdP metadata for SAML apps. */
+export async function ssoPlugin(app: FastifyInstance, options: { services: Services; publicUrl: string }): Promise<void> {
   const { services } = options;
-  // Base64 of the largest response we accept, plus RelayState.
-  await app.register(formbody, { bodyLimit: Math.ceil((MAX_RESPONSE_BYTES * 4) / 3) + 16 * 1024 });
+  const binding = browserBindingFor(options.publicUrl);
+  // Base64 of the largest response we accept, as browsers form-encode it (+ / = become %2B %2F
+  // %3D), plus RelayState.
+  await app.register(formbody, { bodyLimit: Math.ceil((MAX_RESPONSE_BYTES * 4) / 3) * 2 + 16 * 1024 });
   app.setErrorHandler((error, request, reply) => sendFailure(request, reply, error));
 
   const start = async (request: FastifyRequest, reply: FastifyReply, input: Fields) => {
@@ -58,7 +86,7 @@ export async function ssoPlugin(app: FastifyInstance, options: { services: Servi
         { saasid: input.saasid, idpid: input.idpid, appurl: input.appurl, errorurl: input.errorurl, forceauthn: input.forceauthn, email: input.email },
         request.id,
       );
-      return sendStep(reply, step);
+      return sendStep(reply, step, binding);
     } catch (error) {
       return sendFailure(request, reply, error);
     }
@@ -71,7 +99,17 @@ export async function ssoPlugin(app: FastifyInstance, options: { services: Servi
     const body = fieldsOf(request.body);
     try {
       const step = await services.sso.completeLogin(
-        { samlResponse: body.SAMLResponse, relayState: body.RelayState, saasid: fieldsOf(request.query).saasid },
+        {
+          samlResponse: body.SAMLResponse,
+          relayState: body.RelayState,
+          saasid: fieldsOf(request.query).saasid,
+          startedInThisBrowser: (transactionId) => {
+            if (!binding.enforced) return true;
+            const cookie = request.cookies[binding.cookieName(transactionId)];
+            const unsigned = cookie ? request.unsignCookie(cookie) : undefined;
+            return unsigned?.valid === true && unsigned.value === transactionId;
+          },
+        },
         request.id,
       );
       return sendStep(reply, step);
@@ -79,6 +117,8 @@ export async function ssoPlugin(app: FastifyInstance, options: { services: Servi
       return sendFailure(request, reply, error);
     }
   });
+
+  await app.register(idpMetadataRoutes, { services });
 
   // Token exchange: HTTP Basic with the app's application credentials (or enabled global ones).
   await app.register(async (txs) => {

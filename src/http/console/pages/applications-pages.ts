@@ -4,7 +4,7 @@ import type { SigningKeyView } from '../../../domain/keys/signing-key-service.js
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
 import type { ApplicationFormValues, ApplicationKind } from '../application-form.js';
-import { copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, yesNo, type Chrome, type FieldErrors } from './partials.js';
+import { copyable, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, yesNo, type Chrome, type FieldErrors } from './partials.js';
 
 export const APPLICATIONS_PATH = '/console/applications';
 
@@ -180,6 +180,23 @@ export interface ApplicationFormPage {
   error?: string | undefined;
   notice?: string | undefined;
   spMetadata?: string;
+  /** A SAML application's IdP metadata URL (absent when adding). */
+  idpMetadataUrl?: string | undefined;
+}
+
+/** Where the SAML app gets our IdP metadata: its issuer, signing certificates and sign-in URL. */
+function idpMetadataSection(app: Application, url: string): SafeHtml {
+  return html`<section class="card configuration" aria-labelledby="idp-metadata-heading">
+  <h2 id="idp-metadata-heading">IdP metadata for ${app.name}</h2>
+  <p>Import this into the application (or give it the URL) so that it trusts the assertions it receives: the issuer, the signing certificates, and the sign-in URL (<code>/sso/sp/initsso</code>).</p>
+  ${copyable('idp-metadata-url', 'IdP metadata URL', url)}
+  <p><a href="${url}" class="button">Open IdP metadata</a></p>
+  ${
+    app.kind === 'saml' && !app.multiplexed
+      ? html`<p class="hint">This application does not use application multiplexing: each customer signs its assertions with its own issuer, so the metadata lists one entity per connected customer. Add <code>?idpid=</code> and the customer's idpId for one customer's entity alone.</p>`
+      : html`<p class="hint">Every customer's users reach this application with one issuer, so the metadata describes one entity.</p>`
+  }
+</section>`;
 }
 
 export function applicationFormPage(chrome: Chrome, p: ApplicationFormPage): SafeHtml {
@@ -200,7 +217,8 @@ ${
   <dt>Kind</dt><dd>${kindLabel(p.application.kind)} application${p.application.kind === 'rest' ? ' ("other")' : ''}</dd>
   <dt>Created</dt><dd>${timeElement(p.application.createdAt)}</dd>
   <dt>Updated</dt><dd>${timeElement(p.application.updatedAt)}</dd>
-</dl>`
+</dl>
+${p.idpMetadataUrl && p.application.kind === 'saml' ? idpMetadataSection(p.application, p.idpMetadataUrl) : ''}`
     : html`<p>${v.kind === 'saml' ? 'The application receives a signed SAML assertion at its ACS URL.' : 'The application receives a one-time token and exchanges it over REST (GET /sso/TXS/2.0/1/{tokenid}) with its application credentials.'}</p>`
 }
 ${v.kind === 'saml' ? metadataForm(chrome, `${action}/metadata`, p.spMetadata ?? '', errors) : ''}

@@ -4,8 +4,10 @@ import { IDP_ID_MAX_LENGTH, MAX_CERTIFICATES, MAX_EMAIL_DOMAINS } from '../../..
 import type { CustomerSummary, CustomerView, IdpConfiguration } from '../../../domain/connections/customer-service.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
+import type { SsoLogPage } from '../../../domain/sso/sso-log.js';
 import type { CustomerFormValues, IdpSource } from '../customer-form.js';
 import { certificateFacts, copyable, copyableBlock, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, yesNo, type Chrome, type FieldErrors } from './partials.js';
+import { signInLogIntro, signInLogQuery, signInLogSection, type SignInLogFilters } from './sign-in-log-pages.js';
 
 export const CUSTOMERS_PATH = '/console/customer-connections';
 
@@ -109,7 +111,8 @@ export function customerDetailPage(chrome: Chrome, p: { customer: CustomerView; 
   <td><code>${a.saasid}</code></td>
   <td>${yesNo(a.multiplexed)}</td>
   <td>${timeElement(a.connectedAt)}</td>
-  <td><a href="${base}/applications/${a.saasid}/remove" class="button danger-link">Remove<span class="visually-hidden"> connection to ${a.name}</span></a></td>
+  <td class="row-actions"><a href="${signInLogQuery(`${base}/sign-in-log`, { saasid: a.saasid, outcome: '', before: '' }, null)}" class="button">Sign-in log<span class="visually-hidden"> of ${a.name}</span></a>
+  <a href="${base}/applications/${a.saasid}/remove" class="button danger-link">Remove<span class="visually-hidden"> connection to ${a.name}</span></a></td>
 </tr>`,
   );
   return customersPage(
@@ -119,6 +122,7 @@ export function customerDetailPage(chrome: Chrome, p: { customer: CustomerView; 
 <div class="toolbar">
   <a href="${base}/edit" class="button primary">Edit</a>
   <a href="${base}/configuration" class="button">What the customer configures</a>
+  <a href="${base}/sign-in-log" class="button">Sign-in log</a>
   <a href="${base}/delete" class="button danger-link">Delete</a>
 </div>
 <h2>Identity provider</h2>
@@ -151,6 +155,25 @@ ${
 </table>`
 }`,
     crumb(c.idpId),
+  );
+}
+
+/** One customer's sign-in attempts, optionally for one of its applications. */
+export function customerSignInLogPage(chrome: Chrome, p: { customer: CustomerView; page: SsoLogPage; filters: SignInLogFilters; error?: string | undefined }): SafeHtml {
+  const c = p.customer;
+  return customersPage(
+    chrome,
+    `Sign-in log of ${c.idpId}`,
+    html`${signInLogIntro}
+${signInLogSection({
+  path: `${customerPath(c.idpId)}/sign-in-log`,
+  page: p.page,
+  filters: p.filters,
+  applications: c.applications.map((a) => ({ saasid: a.saasid, name: a.name })),
+  label: `Sign-in attempts through ${c.idpId}`,
+  error: p.error,
+})}`,
+    crumb(c.idpId, 'Sign-in log'),
   );
 }
 
