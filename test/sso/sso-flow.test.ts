@@ -177,6 +177,28 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
     expect(Buffer.from(posted.fields.SAMLRequest!, 'base64').toString()).toContain('<ds:Signature');
   });
 
+  it('over https, completes an SP-initiated login only in the browser that started it (login CSRF)', async () => {
+    const instance = await startTestApp(dialect, { env: { PUBLIC_URL: 'https://sso.example.com' } });
+    instances.push(instance);
+    const { app } = instance;
+    const s = await ssoSetUp(app);
+    const init = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com` });
+    const cookie = [init.headers['set-cookie']].flat().find((c) => c?.startsWith('__Host-ssb_sso_'));
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/Secure/);
+    expect(cookie).toMatch(/SameSite=None/);
+    const request = authnRequestFromRedirect(init.headers.location as string);
+    const samlResponse = idpResponse(s.idpKey, { destination: 'https://sso.example.com/sso/sp/ACS.saml2', audience: `https://sso.example.com/saml/sp/${s.accountId}`, inResponseTo: request.id });
+    const post = (headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/sso/sp/ACS.saml2', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: form({ SAMLResponse: samlResponse, RelayState: request.relayState }) });
+    const elsewhere = await post({});
+    expect(new URL(elsewhere.headers.location as string).searchParams.get('error')).toBe('BROWSER_MISMATCH');
+    const forged = await post({ cookie: `${cookie!.split('=')[0]}=${request.id}` });
+    expect(new URL(forged.headers.location as string).searchParams.get('error')).toBe('BROWSER_MISMATCH');
+    const same = await post({ cookie: cookie!.split(';')[0]! });
+    expect(same.statusCode, same.body).toBe(200);
+  });
+
   it('completes on a second instance a login that started on the first', async () => {
     const location = newDatabaseLocation(dialect);
     const first = await startInstance(location);
