@@ -119,6 +119,6 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   const decorated = app as App;
   decorated.decorate('services', services);
-  await app.ready();
+  // Not ready()-ed here: a caller (the benchmarks) may still add routes; listen() and inject() get ready themselves.
   return decorated;
 }

@@ -108,6 +108,21 @@ export async function listAppConnections(db: Kysely<DB>, customerIds: string[]):
   return rows.map((r) => ({ customerId: r.customer_id, applicationId: r.application_id, multiplexed: r.multiplexed === 1, createdAt: r.created_at }));
 }
 
+export async function listAppConnectionsWithApplications(
+  db: Kysely<DB>,
+  customerId: string,
+): Promise<(AppConnectionRecord & { name: string; kind: 'saml' | 'rest' })[]> {
+  const rows = await db
+    .selectFrom('app_connections')
+    .innerJoin('applications', 'applications.id', 'app_connections.application_id')
+    .select(['app_connections.customer_id', 'app_connections.application_id', 'app_connections.multiplexed', 'app_connections.created_at', 'applications.name', 'applications.kind'])
+    .where('app_connections.customer_id', '=', customerId)
+    .orderBy('app_connections.created_at')
+    .orderBy('app_connections.application_id')
+    .execute();
+  return rows.map((r) => ({ customerId: r.customer_id, applicationId: r.application_id, multiplexed: r.multiplexed === 1, createdAt: r.created_at, name: r.name, kind: r.kind }));
+}
+
 export async function insertAppConnection(db: Kysely<DB>, accountId: string, c: AppConnectionRecord): Promise<void> {
   await db
     .insertInto('app_connections')
@@ -137,11 +152,6 @@ export async function countNonMultiplexedConnections(db: Kysely<DB>, application
     .where('multiplexed', '=', 0)
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-export async function listEmailDomains(db: Kysely<DB>, customerId: string): Promise<string[]> {
-  const rows = await db.selectFrom('customer_email_domains').select('domain').where('customer_id', '=', customerId).orderBy('domain').execute();
-  return rows.map((r) => r.domain);
 }
 
 /** Which other customer, if any, already routes each of these domains. */

@@ -20,6 +20,8 @@ export const accountNameSchema = z
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters long');
 
+const accountInput = z.strictObject({ name: accountNameSchema });
+
 const SETUP_TOKEN_TTL_MS = 24 * 3600_000;
 
 export function hashToken(token: string): string {
@@ -30,7 +32,7 @@ export function createAccountService(deps: { db: Kysely<DB>; clock: Clock; audit
   const { db, clock, audit } = deps;
 
   const createAccount = async (actorOf: (accountId: string) => Actor, name: string): Promise<{ account: Account; globalClientId: string }> => {
-    const validName = parseInput(z.strictObject({ name: accountNameSchema }), { name }).name;
+    const validName = parseInput(accountInput, { name }).name;
     const now = clock.now();
     const account: Account = { id: randomUUID(), name: validName, createdAt: now };
     // The global credentials' client ID is a GUID fixed at creation; the admin sets the secret later.

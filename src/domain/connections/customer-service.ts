@@ -16,7 +16,7 @@ import {
   insertCustomer,
   listAppConnections,
   listCustomers,
-  listEmailDomains,
+  listAppConnectionsWithApplications,
   replaceEmailDomains,
   setAppConnectionMultiplexed,
   updateCustomer,
@@ -46,6 +46,8 @@ export interface IdpSettings {
   slo: { url: string; responseUrl: string | null; binding: 'redirect' | 'post' } | null;
   contactEmail: string | null;
   metadataUrl: string | null;
+  /** Sorted. Also kept in customer_email_domains, which makes each domain belong to one customer. */
+  emailDomains: string[];
 }
 
 export interface AppConnectionView {
@@ -60,7 +62,6 @@ export interface CustomerView extends IdpSettings {
   idpId: string;
   entityId: string;
   enabled: boolean;
-  emailDomains: string[];
   applications: AppConnectionView[];
   createdAt: number;
   updatedAt: number;
@@ -109,7 +110,9 @@ export function decodeCursor(cursor: string): string | undefined {
   return undefined;
 }
 
-const parseIdpId = (idpId: string) => parseInput(z.object({ idpId: idpIdSchema }), { idpId }).idpId;
+// Schemas are built once: zod compiles each object schema on first use, which is costly per request.
+const idpIdInput = z.object({ idpId: idpIdSchema });
+const parseIdpId = (idpId: string) => parseInput(idpIdInput, { idpId }).idpId;
 
 export function createCustomerService(deps: {
   db: Kysely<DB>;
@@ -168,6 +171,7 @@ export function createCustomerService(deps: {
         slo: slo ?? null,
         contactEmail: valid.contactEmail ?? null,
         metadataUrl: valid.metadataUrl ?? null,
+        emailDomains: [...valid.emailDomains].sort(),
       },
     };
   };
@@ -192,22 +196,15 @@ export function createCustomerService(deps: {
     return refs;
   };
 
+  /** Two indexed reads: the customer row (settings included) and its connections with their apps. */
   const view = async (record: CustomerRecord): Promise<CustomerView> => {
-    const connections = await listAppConnections(db, [record.id]);
-    const apps = new Map((await listApplicationsByIds(db, record.accountId, connections.map((c) => c.applicationId))).map((a) => [a.id, a]));
+    const connections = await listAppConnectionsWithApplications(db, record.id);
     return {
       idpId: record.idpId,
       entityId: record.entityId,
       enabled: record.enabled,
       ...(record.settings as unknown as IdpSettings),
-      emailDomains: await listEmailDomains(db, record.id),
-      applications: connections.map((c) => ({
-        saasid: c.applicationId,
-        name: apps.get(c.applicationId)?.name ?? '',
-        kind: apps.get(c.applicationId)?.kind ?? 'rest',
-        multiplexed: c.multiplexed,
-        connectedAt: c.createdAt,
-      })),
+      applications: connections.map((c) => ({ saasid: c.applicationId, name: c.name, kind: c.kind, multiplexed: c.multiplexed, connectedAt: c.createdAt })),
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     };
@@ -226,7 +223,7 @@ export function createCustomerService(deps: {
      */
     async putCustomer(actor: Actor, idpId: string, input: PutCustomerInput): Promise<{ created: boolean; customer: CustomerView }> {
       // Both checked before either fails, so every problem is reported at once.
-      const idpCheck = z.object({ idpId: idpIdSchema }).safeParse({ idpId });
+      const idpCheck = idpIdInput.safeParse({ idpId });
       const bodyCheck = putCustomerInput.safeParse(input);
       if (!idpCheck.success || !bodyCheck.success) {
         throw validationError([...(idpCheck.success ? [] : fieldErrorsFrom(idpCheck.error)), ...(bodyCheck.success ? [] : fieldErrorsFrom(bodyCheck.error))]);
@@ -244,7 +241,6 @@ export function createCustomerService(deps: {
           current.entityId === idp.entityId &&
           current.enabled === valid.enabled &&
           JSON.stringify(current.settings) === JSON.stringify(idp.settings) &&
-          JSON.stringify(await listEmailDomains(db, current.id)) === JSON.stringify(domains) &&
           wanted.every((w) => existing.get(w.saasid)?.multiplexed === w.multiplexed);
         if (unchanged) return { created: false, customer: await view(current) };
       }

@@ -56,6 +56,8 @@ export interface CredentialWithSecret {
   clientSecret: string;
 }
 
+const applicationCredentialUpdateInput = z.strictObject({ description: descriptionSchema });
+
 export const MAX_CONNECTION_API_CREDENTIALS = 3;
 export const MAX_APPLICATION_CREDENTIALS = 30;
 
@@ -201,7 +203,7 @@ export function createCredentialService(deps: {
 
     /** Only the description of an application credential can change; rotate by creating a new one. */
     async updateApplicationCredential(actor: Actor, id: string, input: { description: string }): Promise<CredentialView> {
-      const { description } = parseInput(z.strictObject({ description: descriptionSchema }), input);
+      const { description } = parseInput(applicationCredentialUpdateInput, input);
       const current = await findCredential(db, actor.accountId, id);
       if (!current || current.kind !== 'application') throw notFound();
       await db.transaction().execute(async (trx) => {

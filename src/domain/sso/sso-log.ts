@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DB } from '../../db/schema.js';
 import { listApplicationsByIds } from '../../db/repositories/applications-repository.js';
 import { findCustomerByIdpId, findCustomerIdpIdsByIds } from '../../db/repositories/customers-repository.js';
-import { listSsoEvents } from '../../db/repositories/sso-repository.js';
+import { listSsoEvents, SSO_EVENT_RETENTION_MS } from '../../db/repositories/sso-repository.js';
 import { AppError } from '../../errors.js';
 import { idpIdSchema } from '../connections/customer-schemas.js';
 import { parseInput } from '../validation.js';
@@ -32,6 +32,9 @@ export interface SsoLogEntry {
   /** The request ID shown on the error page and sent to the error URL as `request_id`. */
   requestId: string;
 }
+
+/** How long the sign-in log keeps an event (the SSO runtime prunes older ones). */
+export const SSO_LOG_RETENTION_DAYS = SSO_EVENT_RETENTION_MS / 86_400_000;
 
 export interface SsoLogPage {
   events: SsoLogEntry[];

@@ -1,4 +1,4 @@
-import type { SsoLogEntry, SsoLogPage } from '../../../domain/sso/sso-log.js';
+import { SSO_LOG_RETENTION_DAYS, type SsoLogEntry, type SsoLogPage } from '../../../domain/sso/sso-log.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, layout } from '../../views/layout.js';
 import { option, type Chrome } from './partials.js';
@@ -97,7 +97,7 @@ ${
 </nav>`;
 }
 
-export const signInLogIntro = html`<p>Every sign-in attempt, newest first: when it happened, whether it succeeded, and why it failed. The request ID is the one shown to the user on the error page and sent to the application's error URL as <code>request_id</code>; the assertion ID (once its signature verified) matches the identity provider's own logs. SAML messages and user attributes are never stored.</p>`;
+export const signInLogIntro = html`<p>Every sign-in attempt, newest first: when it happened, whether it succeeded, and why it failed. The request ID is the one shown to the user on the error page and sent to the application's error URL as <code>request_id</code>; the assertion ID (once its signature verified) matches the identity provider's own logs. SAML messages and user attributes are never stored. Events are kept for ${SSO_LOG_RETENTION_DAYS} days.</p>`;
 
 /** Account › Sign-in log: every customer and application. */
 export function accountSignInLogPage(
