@@ -66,3 +66,10 @@ export function buildSignedResponse(content: ResponseContent, key: SigningKey, o
   const withSignedAssertion = signElement(response, assertionId, key);
   return options.signResponse ? signElement(withSignedAssertion, responseId, key) : withSignedAssertion;
 }
+
+/** The ID of a Response this module built (the root element's first ID attribute). */
+export function responseIdOf(responseXml: string): string {
+  const match = /^<samlp:Response [^>]*?ID="([^"]+)"/.exec(responseXml);
+  if (!match) throw new Error('not a response built by buildSignedResponse');
+  return match[1]!;
+}

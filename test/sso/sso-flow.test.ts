@@ -1,9 +1,11 @@
 import { createVerify } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { SAML } from '@node-saml/node-saml';
 import { validateSamlResponse } from '../../src/saml/response-validation.js';
+import { generateSigningKeyPair } from '../../src/saml/signing-key-pair.js';
 import { dropTestDatabases, newDatabaseLocation, testDialects } from '../helpers/databases.js';
 import { authnRequestFromRedirect, autoPostForm, CUSTOMER_SSO, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
-import { startInstance, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { samlAppInput, startInstance, startTestApp, type TestInstance } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -133,6 +135,32 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
       clockSkewMs: 60_000,
     });
     expect(delivered).toMatchObject({ nameId: 'alice@customer001.com', attributes: { email: ['alice@customer001.com'] } });
+  });
+
+  it('encrypts the assertion for a SAML app that asks for it, and @node-saml/node-saml decrypts and verifies it', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    const appKey = await generateSigningKeyPair('analytics.example.com', Date.now());
+    await app.services.applications.updateApplication(s.actor, s.saml.saasid, samlAppInput('Analytics', { encryptAssertions: true, encryptionCertificate: appKey.certificatePem, requiredAttributes: [{ name: 'email', required: true }] }));
+    const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
+    const res = await app.inject({ method: 'POST', url: `/sso/sp/ACS.saml2?saasid=${s.saml.saasid}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse }) });
+    expect(res.statusCode, res.body).toBe(200);
+    const delivered = autoPostForm(res.body).fields.SAMLResponse!;
+    const xml = Buffer.from(delivered, 'base64').toString();
+    expect(xml).toContain('<saml:EncryptedAssertion');
+    expect(xml).not.toContain('alice@customer001.com');
+    const [published] = await app.services.signingKeys.publishedCertificates(s.accountId);
+    const receiver = new SAML({
+      callbackUrl: 'https://analytics.example.com/saml/acs',
+      issuer: 'https://analytics.example.com/Analytics',
+      audience: 'https://analytics.example.com/Analytics',
+      idpCert: published!.pem,
+      decryptionPvk: appKey.privateKeyPem,
+      wantAssertionsSigned: true,
+      wantAuthnResponseSigned: true,
+    });
+    const { profile } = await receiver.validatePostResponseAsync({ SAMLResponse: delivered });
+    expect(profile).toMatchObject({ nameID: 'alice@customer001.com', issuer: 'PingConnect', email: 'alice@customer001.com', 'pingone.idp.id': 'customer001.com' });
   });
 
   it('never redirects to an appurl or errorurl off the application host', async () => {

@@ -17,8 +17,8 @@ export type SsoRuntimeReason =
   | 'REQUEST_EXPIRED'
   | 'UNSOLICITED_WITHOUT_APPLICATION'
   | 'REPLAY'
-  | 'REQUIRED_ATTRIBUTE_MISSING'
-  | 'ENCRYPTION_UNSUPPORTED';
+  | 'REQUIRED_ATTRIBUTE_MISSING';
+
 
 /** Every machine-readable reason a login can fail with (the `error` of the error URL, and the SSO log). */
 export type SsoFailureReason = SsoRuntimeReason | SamlRejectReason;
@@ -50,7 +50,6 @@ export const ssoReasonDescriptions: Readonly<Record<SsoFailureReason | typeof SS
   UNSOLICITED_WITHOUT_APPLICATION: 'An IdP-initiated response did not name the application (?saasid= or RelayState=https://pingone.com/1.0/<saasid>).',
   REPLAY: 'This assertion was already used once (replay).',
   REQUIRED_ATTRIBUTE_MISSING: 'The identity provider did not send an attribute the application requires.',
-  ENCRYPTION_UNSUPPORTED: 'The application asks for encrypted assertions, which this server does not produce yet.',
 
   // The SAML response checks (src/saml/response-validation.ts).
   MESSAGE_TOO_LARGE: 'The SAML response is larger than 256 KiB.',

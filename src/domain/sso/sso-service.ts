@@ -25,7 +25,9 @@ import {
 } from '../../db/repositories/sso-repository.js';
 import { AppError } from '../../errors.js';
 import { buildAuthnRequest, postBindingRequest, redirectBindingUrl } from '../../saml/authn-request.js';
-import { buildSignedResponse, newSamlId } from '../../saml/response-builder.js';
+import { encryptAssertionInResponse } from '../../saml/assertion-encryption.js';
+import { buildSignedResponse, newSamlId, responseIdOf } from '../../saml/response-builder.js';
+import { signElement } from '../../saml/xml-signing.js';
 import { peekResponse, validateSamlResponse, type ValidatedAssertion } from '../../saml/response-validation.js';
 import { SamlRejection } from '../../saml/saml-rejection.js';
 import { toApplication, type Application, type RestApplication, type SamlApplication } from '../applications/application-service.js';
@@ -195,7 +197,6 @@ export function createSsoService(deps: {
   };
 
   const deliverToSamlApp = async (app: SamlApplication, accountId: string, customer: CustomerRecord, assertion: ValidatedAssertion, appUrl: string | null, errorUrl: string | null): Promise<BrowserStep> => {
-    if (app.encryptAssertions) throw new SsoFailure('ENCRYPTION_UNSUPPORTED', 'This application asks for encrypted assertions, which this server does not produce yet.', errorUrl, 500);
     const attributes: Record<string, string[]> = {};
     for (const wanted of app.requiredAttributes) {
       const values = assertion.attributes[wanted.name];
@@ -207,7 +208,7 @@ export function createSsoService(deps: {
     attributes['pingone.idp.id'] = [customer.idpId];
     const key = await signingKeys.activeKey(accountId, app.signingKeyId);
     const now = clock.now();
-    const xml = buildSignedResponse(
+    const signedAssertion = buildSignedResponse(
       {
         // Multiplexed apps see one issuer for every customer; others see the customer's IdP.
         issuer: app.multiplexed ? (app.customEntityId ?? deps.sharedIdpEntityId) : customer.entityId,
@@ -224,7 +225,13 @@ export function createSsoService(deps: {
         lifetimeMs: ASSERTION_TO_APP_LIFETIME_MS,
       },
       key,
+      { signResponse: !app.encryptAssertions },
     );
+    // Encrypting hides the assertion's own signature inside; the response is then signed over it.
+    const xml =
+      app.encryptAssertions && app.encryptionCertificate
+        ? signElement(await encryptAssertionInResponse(signedAssertion, app.encryptionCertificate), responseIdOf(signedAssertion), key)
+        : signedAssertion;
     return { kind: 'post', url: app.acsUrl, fields: { SAMLResponse: Buffer.from(xml, 'utf8').toString('base64'), ...(appUrl && { RelayState: appUrl }) } };
   };
 
