@@ -83,6 +83,15 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
     expect(new URL(replay.headers.location as string).searchParams.get('error')).toBe('REPLAY');
   });
 
+  it('accepts a response that starts with an XML declaration, as Okta and Shibboleth send it', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    const plain = Buffer.from(idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null }), 'base64').toString();
+    const withDeclaration = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n${plain}`).toString('base64');
+    const res = await app.inject({ method: 'POST', url: `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: withDeclaration }) });
+    expect(res.statusCode, res.body).toBe(200);
+  });
+
   it('exchanges a token as Java properties, and only for its own application', async () => {
     const { app } = await start();
     const s = await ssoSetUp(app);

@@ -33,7 +33,7 @@ export const samlApplicationFields = {
   /** Application multiplexing: one shared IdP identity toward the app for every customer. */
   multiplexed: z.boolean({ error: 'must be true or false' }).default(true),
   /** Issuer we present to this app instead of the shared one (multiplexed apps only). */
-  customEntityId: z.string({ error: 'must be a string' }).trim().max(1024, 'must be at most 1024 characters long').optional(),
+  customEntityId: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty (leave it out to use the shared issuer)').max(1024, 'must be at most 1024 characters long').optional(),
   /** Which of the account's signing keys signs for this app: the active one unless pinned. */
   signingKeyId: z.uuid({ error: 'must be the id of one of the account signing keys' }).optional(),
   encryptAssertions: z.boolean({ error: 'must be true or false' }).default(false),

@@ -36,6 +36,7 @@ import { acsUrlFor, spEntityIdFor } from '../connections/sp-identity.js';
 import type { Principal } from '../credentials/verified-credential-cache.js';
 import type { SigningKeyService } from '../keys/signing-key-service.js';
 import { hostMatchesRule, secureUrlSchema } from '../url-rules.js';
+import { issuerToApp } from './idp-metadata-service.js';
 import { SsoFailure } from './sso-failure.js';
 
 /** What the browser does next. */
@@ -96,6 +97,7 @@ export function createSsoService(deps: {
     60_000,
   ).unref();
 
+  /** Writes the sign-in log; a failure to write is logged, never put in place of the login's outcome. */
   const record = async (
     context: { accountId?: string; customerId?: string; applicationId?: string },
     outcome: 'success' | 'failure',
@@ -104,16 +106,20 @@ export function createSsoService(deps: {
     requestId: string,
   ) => {
     if (!context.accountId) return;
-    await insertSsoEvent(db, {
-      account_id: context.accountId,
-      customer_id: context.customerId ?? null,
-      application_id: context.applicationId ?? null,
-      at: clock.now(),
-      outcome,
-      reason,
-      assertion_id: assertionId,
-      request_id: requestId,
-    });
+    try {
+      await insertSsoEvent(db, {
+        account_id: context.accountId,
+        customer_id: context.customerId ?? null,
+        application_id: context.applicationId ?? null,
+        at: clock.now(),
+        outcome,
+        reason,
+        assertion_id: assertionId,
+        request_id: requestId,
+      });
+    } catch (error) {
+      deps.logger.error({ err: error, reason, requestId }, 'could not write the sign-in log');
+    }
   };
 
   const loadApplication = async (saasid: string | undefined, errorUrl: string | null): Promise<Application> => {
@@ -210,8 +216,7 @@ export function createSsoService(deps: {
     const now = clock.now();
     const signedAssertion = buildSignedResponse(
       {
-        // Multiplexed apps see one issuer for every customer; others see the customer's IdP.
-        issuer: app.multiplexed ? (app.customEntityId ?? deps.sharedIdpEntityId) : customer.entityId,
+        issuer: issuerToApp(app, customer.entityId, deps.sharedIdpEntityId),
         destination: app.acsUrl,
         inResponseTo: null,
         audience: app.spEntityId,

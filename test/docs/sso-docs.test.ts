@@ -1,0 +1,22 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ssoReasonDescriptions, SSO_SUCCESS_REASON } from '../../src/domain/sso/sso-reasons.js';
+
+describe('docs/sso.md', () => {
+  const markdown = fs.readFileSync('docs/sso.md', 'utf8');
+
+  it('explains every reason a sign-in can fail with', () => {
+    const reasons = Object.keys(ssoReasonDescriptions).filter((r) => r !== SSO_SUCCESS_REASON);
+    expect(reasons.filter((reason) => !markdown.includes(`\`${reason}\``))).toEqual([]);
+  });
+
+  it('names no reason the server does not have', () => {
+    const known = new Set([...Object.keys(ssoReasonDescriptions), 'TOKEN_NOT_FOUND', 'APPLICATION_NOT_FOUND', 'CUSTOMER_NOT_FOUND']);
+    const mentioned = [...markdown.matchAll(/`([A-Z][A-Z_]{3,})`/g)].map((m) => m[1]!);
+    expect(mentioned.filter((code) => !known.has(code) && !['SHARED_IDP_ENTITY_ID', 'PUBLIC_URL'].includes(code))).toEqual([]);
+  });
+
+  it('is linked from the README', () => {
+    expect(fs.readFileSync('README.md', 'utf8')).toContain('[docs/sso.md](docs/sso.md)');
+  });
+});
