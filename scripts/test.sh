@@ -11,6 +11,8 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v curl >/dev/null || missing+=(curl)          # docs/api.md examples are run as written
 command -v openssl >/dev/null || missing+=(openssl)
+command -v xmlsec1 >/dev/null || missing+=(xmlsec1)                            # test/interop: verifies our XML signatures
+/usr/bin/python3 -c 'import lasso' >/dev/null 2>&1 || missing+=(python3-lasso) # test/interop, e2e: Lasso as IdP and SP
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 have_pg_server() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 if [ -z "${TEST_DATABASE_URL:-}" ] && ! have_pg_server && [ -z "$pg_bin" ]; then missing+=(postgresql); fi

@@ -302,6 +302,10 @@ function checkAssertion(assertion: Element, expect: ResponseExpectations): Valid
 
   const authn = childElements(assertion, NS.saml, 'AuthnStatement')[0];
   if (!authn) reject('NO_AUTHN_STATEMENT', 'The assertion has no AuthnStatement.', 'SAML profiles §4.1.4.2: at least one AuthnStatement');
+  const authnInstant = authn.getAttribute('AuthnInstant') ?? '';
+  if (Number.isNaN(parseTime(authnInstant))) {
+    reject('NO_AUTHN_STATEMENT', 'The AuthnStatement has no valid AuthnInstant.', 'SAML core §2.7.2: AuthnInstant is required');
+  }
   const context = childElements(authn, NS.saml, 'AuthnContext')[0];
 
   const attributes: Record<string, string[]> = {};
@@ -319,7 +323,7 @@ function checkAssertion(assertion: Element, expect: ResponseExpectations): Valid
     nameId,
     nameIdFormat: nameIdElement!.getAttribute('Format') || null,
     sessionIndex: authn.getAttribute('SessionIndex') || null,
-    authnInstant: authn.getAttribute('AuthnInstant') ?? '',
+    authnInstant,
     authnContextClassRef: context ? text(childElements(context, NS.saml, 'AuthnContextClassRef')[0]) || null : null,
     attributes,
     expiresAt: Math.max(confirmedUntil, Number.isNaN(conditionsNotOnOrAfter) ? 0 : conditionsNotOnOrAfter) + skew,
