@@ -2,11 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { securityHeaders } from './http/security-headers.js';
 import { zodValidatorCompiler } from './http/zod-validator.js';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
@@ -63,22 +63,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(jsonErrorHandler);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
-    },
-    strictTransportSecurity: config.publicUrl.startsWith('https://'),
-    crossOriginEmbedderPolicy: false,
+  const headers = securityHeaders({ https: config.publicUrl.startsWith('https://') });
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(headers);
   });
   // Shared by every instance, so a cookie signed by one verifies on another.
   const cookieSecret = await getOrCreateSetting(database.db, 'cookie_secret', () => randomBytes(32).toString('base64url'));

@@ -82,7 +82,12 @@ export class AppError extends Error {
     message: string,
     options: { fields?: FieldError[]; detail?: string; cause?: unknown; retryAfterSeconds?: number; status?: number } = {},
   ) {
+    // Expected refusals (4xx) skip the stack capture, which is most of their cost under a flood
+    // of bad requests; internal errors keep it for the log.
+    const stackLimit = Error.stackTraceLimit;
+    if (errorCodes[code] !== 'internal') Error.stackTraceLimit = 0;
     super(message, { cause: options.cause });
+    Error.stackTraceLimit = stackLimit;
     this.name = 'AppError';
     this.code = code;
     this.kind = errorCodes[code];

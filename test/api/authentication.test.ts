@@ -193,6 +193,25 @@ describe.each(testDialects)('HTTP Basic authentication of the Customer Connectio
     expect(otherAddress.statusCode).toBe(401);
   });
 
+  it('serves 40 simultaneous first requests of a valid client on a cold cache (one slow hash, no 429)', async () => {
+    const { app } = await start();
+    const client = await accountWithCredential(app);
+    const authorization = curlBasic(client.clientId, client.clientSecret);
+    const results = await Promise.all(Array.from({ length: 40 }, () => app.inject({ method: 'GET', url: SP_MANAGED, headers: { authorization } })));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(40).fill(200));
+  });
+
+  it('refuses an old secret at once even when it is still in the header fast path', async () => {
+    const { app } = await start();
+    const client = await accountWithCredential(app);
+    const old = curlBasic(client.clientId, client.clientSecret);
+    for (let i = 0; i < 3; i++) expect((await app.inject({ method: 'GET', url: SP_MANAGED, headers: { authorization: old } })).statusCode).toBe(200);
+    await app.services.credentials.updateConnectionApiCredential(operatorActor(client.accountId), client.credentialId, { clientSecret: 'brand-new-secret-value-1' });
+    const fresh = curlBasic(client.clientId, 'brand-new-secret-value-1');
+    expect((await app.inject({ method: 'GET', url: SP_MANAGED, headers: { authorization: fresh } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: SP_MANAGED, headers: { authorization: old } })).statusCode).toBe(401);
+  });
+
   it('keeps serving a valid client whose secret is already verified while its client ID is under attack', async () => {
     const { app } = await start();
     const client = await accountWithCredential(app);

@@ -84,29 +84,56 @@ export function createClientAuthenticator(deps: {
     return false;
   };
 
+  /**
+   * The slow path: throttled, then the slow hash against the database. Reserves one attempt per
+   * candidate before hashing, and gives the reservation back on success.
+   */
+  const verifySlowly = async (candidates: ClientCredentials[], sourceIp: string, accept: readonly CredentialKind[]): Promise<Principal | false> => {
+    const clientIds = [...new Set(candidates.map((c) => c.clientId))];
+    // Each candidate may cost one slow hash, so each counts as one attempt.
+    const reservation = await throttle.reserve([throttleKeyForAddress(sourceIp), ...clientIds.map((id) => `client:${id}`)], candidates.length);
+    for (const candidate of candidates) {
+      const principal = await verifyWithDatabase(candidate, accept);
+      if (principal) {
+        await reservation.release();
+        return principal;
+      }
+    }
+    return false;
+  };
+  // Identical attempts in flight share one verification (a client's connection pool arriving at
+  // a cold cache must not look like a guessing attack, nor pay the slow hash 32 times).
+  const inFlight = new Map<string, Promise<Principal | false>>();
+
   return {
     async authenticate({ authorization, sourceIp, accept }) {
+      const known = authorization ? cache.lookupHeader(authorization) : undefined;
+      if (known && accept.includes(known.principal.kind) && (known.current || (await stillValid(known, accept)))) return accepted(known.principal);
+
       const parsed = parseBasicAuthorization(authorization);
       if (!parsed.ok) {
         throw parsed.reason === 'malformed'
           ? new AppError('MALFORMED_AUTHORIZATION', 'The Authorization header is not valid HTTP Basic: expected "Basic base64(clientId:clientSecret)".')
           : new AppError('AUTHENTICATION_REQUIRED', 'Authenticate with HTTP Basic using a client ID and client secret.');
       }
+      const header = authorization!;
       for (const candidate of parsed.candidates) {
         const hit = cache.lookup(candidate.clientId, candidate.secret);
-        if (hit && accept.includes(hit.principal.kind) && (hit.current || (await stillValid(hit, accept)))) return accepted(hit.principal);
-      }
-      const clientIds = [...new Set(parsed.candidates.map((c) => c.clientId))];
-      // Each candidate may cost one slow hash, so each counts as one attempt.
-      const reservation = await throttle.reserve([throttleKeyForAddress(sourceIp), ...clientIds.map((id) => `client:${id}`)], parsed.candidates.length);
-      for (const candidate of parsed.candidates) {
-        const principal = await verifyWithDatabase(candidate, accept);
-        if (principal) {
-          await reservation.release();
-          return accepted(principal);
+        if (hit && accept.includes(hit.principal.kind) && (hit.current || (await stillValid(hit, accept)))) {
+          cache.rememberHeader(header, hit.principal.clientId);
+          return accepted(hit.principal);
         }
       }
-      throw new AppError('INVALID_CREDENTIALS', 'The client ID or client secret is not valid.');
+      const key = `${cache.headerKey(header)}|${accept.join(',')}`;
+      let pending = inFlight.get(key);
+      if (!pending) {
+        pending = verifySlowly(parsed.candidates, sourceIp, accept).finally(() => inFlight.delete(key));
+        inFlight.set(key, pending);
+      }
+      const principal = await pending;
+      if (!principal) throw new AppError('INVALID_CREDENTIALS', 'The client ID or client secret is not valid.');
+      cache.rememberHeader(header, principal.clientId);
+      return accepted(principal);
     },
     flushLastUsed,
     async close() {

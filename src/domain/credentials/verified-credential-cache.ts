@@ -24,6 +24,14 @@ export interface VerifiedCredentialCache {
   /** The generation to pass back to `remember`, read before the database is consulted. */
   generation(): number;
   remember(generation: number, principal: Principal, secret: string, secretHash: string): void;
+  /**
+   * The fast path: an Authorization header already seen with a verified secret, found by an HMAC
+   * of the whole header, before any parsing or decoding.
+   */
+  lookupHeader(authorization: string): CachedPrincipal | undefined;
+  rememberHeader(authorization: string, clientId: string): void;
+  /** A process-local digest of the header, to key work on it without keeping the secret. */
+  headerKey(authorization: string): string;
   evict(clientId: string): void;
 }
 
@@ -44,18 +52,29 @@ const MAX_ENTRIES = 50_000;
 export function createVerifiedCredentialCache(changes: ChangeFeed): VerifiedCredentialCache {
   const digester = createSecretDigester();
   const entries = new Map<string, { principal: Principal; digest: Buffer; secretHash: string }>();
+  // Header digest → client ID, and its reverse, so evicting a client forgets its headers too.
+  const headers = new Map<string, string>();
+  const headersOf = new Map<string, Set<string>>();
   let generation = 0;
 
+  const forgetHeaders = (clientId: string) => {
+    for (const key of headersOf.get(clientId) ?? []) headers.delete(key);
+    headersOf.delete(clientId);
+  };
   const evict = (clientId: string) => {
     generation++;
     entries.delete(clientId);
+    forgetHeaders(clientId);
   };
+  const headerKey = (authorization: string) => digester.digest(authorization).toString('base64');
   changes.subscribe((event) => {
     if (event.topic === CREDENTIAL_TOPIC) evict(event.key);
   });
   changes.onReset(() => {
     generation++;
     entries.clear();
+    headers.clear();
+    headersOf.clear();
   });
 
   return {
@@ -67,9 +86,27 @@ export function createVerifiedCredentialCache(changes: ChangeFeed): VerifiedCred
     generation: () => generation,
     remember(seenGeneration, principal, secret, secretHash) {
       if (seenGeneration !== generation) return;
-      if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
+      if (entries.size >= MAX_ENTRIES) evict(entries.keys().next().value as string);
+      // A newly verified secret replaces the old one, and whatever headers carried it.
+      forgetHeaders(principal.clientId);
       entries.set(principal.clientId, { principal, digest: digester.digest(secret), secretHash });
     },
+    lookupHeader(authorization) {
+      const clientId = headers.get(headerKey(authorization));
+      const entry = clientId === undefined ? undefined : entries.get(clientId);
+      return entry && { principal: entry.principal, secretHash: entry.secretHash, current: changes.isCurrent() };
+    },
+    rememberHeader(authorization, clientId) {
+      if (!entries.has(clientId)) return;
+      if (headers.size >= MAX_ENTRIES) {
+        headers.clear();
+        headersOf.clear();
+      }
+      const key = headerKey(authorization);
+      headers.set(key, clientId);
+      headersOf.set(clientId, (headersOf.get(clientId) ?? new Set()).add(key));
+    },
+    headerKey,
     evict,
   };
 }
