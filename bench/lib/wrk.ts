@@ -55,7 +55,8 @@ export function requireWrk(): string {
   if (found.error) {
     throw new Error('wrk (HTTP load generator) is not installed: install the Debian package `wrk` (apt-get install wrk).');
   }
-  return `${found.stdout}${found.stderr}`.split('\n')[0]?.trim() ?? 'wrk';
+  // e.g. "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer" → "wrk debian/4.1.0-3+b2 [epoll]"
+  return (`${found.stdout}${found.stderr}`.split('\n')[0] ?? 'wrk').replace(/\s*Copyright.*$/, '').trim();
 }
 
 /** Runs wrk once, bounded in time (killed if it overruns), and parses its JSON summary. */
