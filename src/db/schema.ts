@@ -9,6 +9,7 @@ export interface AccountsTable {
   id: string;
   name: string;
   created_at: number;
+  default_customer_id: Generated<string | null>;
 }
 
 export type CredentialKind = 'global' | 'connection_api' | 'application';

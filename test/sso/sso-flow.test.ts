@@ -204,6 +204,20 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
     expect(found.headers.location).toContain(CUSTOMER_SSO);
   });
 
+  it("falls back to the account's default IdP when no customer claims the email domain", async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    const discover = () => app.inject({ method: 'POST', url: '/sso/sp/discover', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ saasid: s.rest.saasid, email: 'carol@unclaimed.org' }) });
+    expect((await discover()).body).toContain('Single sign-on is not set up for unclaimed.org');
+    const made = await app.services.customers.setDefaultIdp(s.actor, 'customer001.com', true);
+    expect(made.isDefault).toBe(true);
+    const found = await discover();
+    expect(found.statusCode).toBe(302);
+    expect(found.headers.location).toContain(CUSTOMER_SSO);
+    await app.services.customers.setDefaultIdp(s.actor, 'customer001.com', false);
+    expect((await discover()).statusCode).toBe(200);
+  });
+
   it('sends the AuthnRequest by HTTP-POST when the IdP asks for it', async () => {
     const { app } = await start();
     const s = await ssoSetUp(app, { ssoBinding: 'post' });

@@ -4,6 +4,7 @@ import * as initial from './0001-initial.js';
 import * as applicationsAndConnections from './0002-applications-and-connections.js';
 import * as ssoRuntime from './0003-sso-runtime.js';
 import * as ssoLogIndexes from './0004-sso-log-indexes.js';
+import * as defaultIdp from './0005-default-idp.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -13,6 +14,7 @@ const migrations: Record<string, DialectMigration> = {
   '0002-applications-and-connections': applicationsAndConnections,
   '0003-sso-runtime': ssoRuntime,
   '0004-sso-log-indexes': ssoLogIndexes,
+  '0005-default-idp': defaultIdp,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

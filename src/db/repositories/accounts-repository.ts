@@ -30,3 +30,12 @@ export async function lockAccount(trx: Kysely<DB>, id: string): Promise<boolean>
   const result = await trx.updateTable('accounts').set((eb) => ({ name: eb.ref('name') })).where('id', '=', id).executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+export async function findDefaultCustomerId(db: Kysely<DB>, accountId: string): Promise<string | null> {
+  const row = await db.selectFrom('accounts').select('default_customer_id').where('id', '=', accountId).executeTakeFirst();
+  return row?.default_customer_id ?? null;
+}
+
+export async function setDefaultCustomerId(db: Kysely<DB>, accountId: string, customerId: string | null): Promise<void> {
+  await db.updateTable('accounts').set({ default_customer_id: customerId }).where('id', '=', accountId).execute();
+}

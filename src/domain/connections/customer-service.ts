@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import type { DB } from '../../db/schema.js';
-import { lockAccount } from '../../db/repositories/accounts-repository.js';
+import { findDefaultCustomerId, lockAccount, setDefaultCustomerId } from '../../db/repositories/accounts-repository.js';
 import { listApplications, listApplicationsByIds } from '../../db/repositories/applications-repository.js';
 import {
   deleteAppConnection,
@@ -62,6 +62,8 @@ export interface CustomerView extends IdpSettings {
   idpId: string;
   entityId: string;
   enabled: boolean;
+  /** The account's default IdP, used by IdP discovery when no email domain matches. */
+  isDefault: boolean;
   applications: AppConnectionView[];
   createdAt: number;
   updatedAt: number;
@@ -203,6 +205,7 @@ export function createCustomerService(deps: {
       idpId: record.idpId,
       entityId: record.entityId,
       enabled: record.enabled,
+      isDefault: (await findDefaultCustomerId(db, record.accountId)) === record.id,
       ...(record.settings as unknown as IdpSettings),
       applications: connections.map((c) => ({ saasid: c.applicationId, name: c.name, kind: c.kind, multiplexed: c.multiplexed, connectedAt: c.createdAt })),
       createdAt: record.createdAt,
@@ -323,6 +326,18 @@ export function createCustomerService(deps: {
         })),
         nextCursor: rows.length > valid.limit && last ? encodeCursor(last.idpId) : null,
       };
+    },
+
+    /** Makes this customer the account's default IdP (or stops it being the default). */
+    async setDefaultIdp(actor: Actor, idpId: string, isDefault: boolean): Promise<CustomerView> {
+      const record = await requireCustomer(actor.accountId, idpId);
+      await db.transaction().execute(async (trx) => {
+        const current = await findDefaultCustomerId(trx, actor.accountId);
+        if (isDefault) await setDefaultCustomerId(trx, actor.accountId, record.id);
+        else if (current === record.id) await setDefaultCustomerId(trx, actor.accountId, null);
+        await audit.record(trx, actor, { action: isDefault ? 'customer.made_default' : 'customer.unset_default', targetKind: 'customer', targetId: record.idpId });
+      });
+      return view(record);
     },
 
     async deleteCustomer(actor: Actor, idpId: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { DB } from '../../db/schema.js';
+import { findDefaultCustomerId } from '../../db/repositories/accounts-repository.js';
 import { findApplicationBySaasid } from '../../db/repositories/applications-repository.js';
 import {
   findAppConnection,
@@ -268,6 +269,11 @@ export function createSsoService(deps: {
           if (input.email === undefined) return discover(undefined);
           if (!domain) return discover('Enter your work email address, such as you@company.com.');
           customer = await findCustomerByEmailDomain(db, context.accountId, domain);
+          if (!customer) {
+            // No customer claims the domain: the account's default IdP, if it has one.
+            const fallback = await findDefaultCustomerId(db, context.accountId);
+            customer = fallback ? await findCustomerById(db, context.accountId, fallback) : undefined;
+          }
           if (!customer || !(await findAppConnection(db, customer.id, unchecked.saasid))) return discover(`Single sign-on is not set up for ${domain}.`);
         }
         context.customerId = customer.id;

@@ -35,6 +35,7 @@ export const customerBody = z
     contactEmail: z.string().nullable(),
     emailDomains: z.array(z.string()),
     enabled: z.boolean(),
+    isDefault: z.boolean().describe("The account's default IdP (set in the console): IdP discovery sends users here when their email domain matches no customer"),
     metadataUrl: z.string().nullable(),
     applications: z.array(z.object({ saasid: z.string(), name: z.string(), kind: z.enum(['saml', 'rest']), multiplexed: z.boolean(), connectedAt: z.string() })),
     createdAt: z.string(),

@@ -27,6 +27,7 @@ function customerJson(c: CustomerView): z.input<typeof customerBody> {
     contactEmail: c.contactEmail,
     emailDomains: c.emailDomains,
     enabled: c.enabled,
+    isDefault: c.isDefault,
     metadataUrl: c.metadataUrl,
     applications: c.applications.map((a) => ({ saasid: a.saasid, name: a.name, kind: a.kind, multiplexed: a.multiplexed, connectedAt: iso(a.connectedAt) })),
     createdAt: iso(c.createdAt),

@@ -36,6 +36,7 @@ const detailNotices: Record<string, string> = {
   created: 'Customer connection created.',
   saved: 'Customer connection saved.',
   removed: 'Application connection removed.',
+  default: "Default IdP updated.",
 };
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
@@ -137,6 +138,11 @@ export function registerCustomerConnectionRoutes(app: FastifyInstance, services:
   app.get<IdpParams & { Querystring: { notice?: string } }>(`${CUSTOMERS_PATH}/idp/:idpId`, async (request, reply) => {
     const customer = await services.customers.getCustomer(accountOf(request), request.params.idpId);
     return sendPage(reply, customerDetailPage(chromeOf(request, reply), { customer, now: clock.now(), notice: noticeFrom(detailNotices, request.query.notice) }));
+  });
+
+  app.post<IdpParams>(`${CUSTOMERS_PATH}/idp/:idpId/default`, csrf, async (request, reply) => {
+    await services.customers.setDefaultIdp(adminActor(request), request.params.idpId, formOf(request).isDefault === 'true');
+    return reply.redirect(`${customerPath(request.params.idpId)}?notice=default`, 303);
   });
 
   app.get<IdpParams & SignInLogQuery>(`${CUSTOMERS_PATH}/idp/:idpId/sign-in-log`, async (request, reply) => {

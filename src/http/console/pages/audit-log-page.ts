@@ -23,6 +23,8 @@ const actionLabels: Record<string, string> = {
   'customer.updated': 'Customer connection edited',
   'customer.deleted': 'Customer connection deleted',
   'customer.application_removed': 'Application connection removed',
+  'customer.made_default': 'Made the default IdP',
+  'customer.unset_default': 'No longer the default IdP',
   'signing_key.renewal_added': 'Renewal signing key added',
   'signing_key.promoted': 'Renewal signing key promoted',
   'signing_key.renewal_deleted': 'Renewal signing key deleted',

@@ -129,6 +129,12 @@ export function customerDetailPage(chrome: Chrome, p: { customer: CustomerView; 
 <dl class="facts wide">
   <dt>idpId</dt><dd><code>${c.idpId}</code></dd>
   <dt>Status</dt><dd>${yesNo(c.enabled, 'Enabled', 'Disabled')}</dd>
+  <dt>Default IdP</dt><dd>${c.isDefault ? 'Yes: IdP discovery sends users here when their email domain matches no customer' : 'No'}
+    <form method="post" action="${base}/default" class="inline-form">
+      <input type="hidden" name="_csrf" value="${chrome.csrfToken ?? ''}">
+      <input type="hidden" name="isDefault" value="${c.isDefault ? 'false' : 'true'}">
+      <button type="submit" class="link-button">${c.isDefault ? 'Stop being the default' : 'Make this the default IdP'}</button>
+    </form></dd>
   <dt>Entity ID</dt><dd><code>${c.entityId}</code></dd>
   <dt>SSO URL</dt><dd><code>${c.ssoUrl}</code></dd>
   <dt>SSO binding</dt><dd>${bindingLabel(c.ssoBinding)}</dd>
