@@ -11,8 +11,7 @@
  *             same schema, handler and `services.customers.listCustomers(accountId, { limit: 50 })`
  *             and differ only by authentication.
  *
- * `buildApp` calls `app.ready()` before returning, so no route can be added to the real app; the
- * probe instance is how the bench gets an unauthenticated twin without changing src/.
+ * The probe instance gives an unauthenticated twin that shares the API plugin's own code exactly.
  *
  * Configuration (environment, set by bench/run.ts):
  *   BENCH_DIALECT      sqlite | postgres

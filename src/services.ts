@@ -11,6 +11,7 @@ import { createVerifiedCredentialCache } from './domain/credentials/verified-cre
 import fs from 'node:fs';
 import { createApplicationService } from './domain/applications/application-service.js';
 import { createCustomerService } from './domain/connections/customer-service.js';
+import { createCustomerViewCache } from './domain/connections/customer-view-cache.js';
 import { createMetadataFetcher, defaultMetadataFetcherOptions } from './domain/connections/metadata-fetcher.js';
 import { createSigningKeyService } from './domain/keys/signing-key-service.js';
 import { createIdpMetadataService } from './domain/sso/idp-metadata-service.js';
@@ -33,6 +34,7 @@ export function createServices(deps: { config: Config; database: Database; clock
     logger,
   });
   const credentials = createCredentialService({ db, clock, audit, changes: database.changes, cache: credentialCache });
+  const customerViews = createCustomerViewCache(database.changes);
   const signingKeys = createSigningKeyService({ db, clock, audit, publicUrl: config.publicUrl });
   const fetchMetadata = createMetadataFetcher({
     ...defaultMetadataFetcherOptions,
@@ -53,8 +55,8 @@ export function createServices(deps: { config: Config; database: Database; clock
     }),
     credentials,
     clientAuthenticator,
-    applications: createApplicationService({ db, clock, audit, revokeApplicationCredentials: credentials.revokeApplicationCredentials }),
-    customers: createCustomerService({ db, clock, audit, signingKeys, fetchMetadata, publicUrl: config.publicUrl }),
+    applications: createApplicationService({ db, clock, audit, revokeApplicationCredentials: credentials.revokeApplicationCredentials, customerViews }),
+    customers: createCustomerService({ db, clock, audit, signingKeys, fetchMetadata, publicUrl: config.publicUrl, views: customerViews }),
     signingKeys,
     sso,
     ssoLog: createSsoLog({ db }),

@@ -8,6 +8,7 @@ import {
   restAppInput,
   samlAppInput,
   SP_MANAGED,
+  startInstance,
   startTestApp,
   type TestInstance,
 } from '../helpers/test-app.js';
@@ -264,6 +265,25 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
       ['customer.deleted', 'api-client', client.clientId],
       ['customer.created', 'api-client', client.clientId],
     ]);
+  });
+
+  it('shows a change made on one instance on another within one second, and an app rename at once', async () => {
+    const { call, app, rest, actor, client } = await setUp();
+    await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ applications: [rest.saasid] }));
+    const second = await startInstance(instance!.location);
+    try {
+      const authorization = curlBasic(client.clientId, client.clientSecret);
+      const read = async () => (await second.app.inject({ method: 'GET', url: `${SP_MANAGED}/customer001.com`, headers: { authorization } })).json();
+      expect((await read()).ssoUrl).toBe('https://idp.customer001.com/sso');
+      await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ ssoUrl: 'https://idp.customer001.com/new-sso', applications: [rest.saasid] }));
+      const started = Date.now();
+      while ((await read()).ssoUrl !== 'https://idp.customer001.com/new-sso' && Date.now() - started < 1500) await new Promise((r) => setTimeout(r, 20));
+      expect(Date.now() - started).toBeLessThan(1000);
+      await app.services.applications.updateApplication(actor, rest.saasid, restAppInput('Billing v2'));
+      expect((await call('GET', `${SP_MANAGED}/customer001.com`)).json().applications[0].name).toBe('Billing v2');
+    } finally {
+      await second.close();
+    }
   });
 
   it('serves an OpenAPI 3.1 document describing every operation', async () => {

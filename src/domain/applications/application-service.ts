@@ -16,6 +16,7 @@ import { CertificateParseError, parseCertificate } from '../../saml/certificates
 import { countNonMultiplexedConnections } from '../../db/repositories/customers-repository.js';
 import { listSigningKeys } from '../../db/repositories/signing-keys-repository.js';
 import type { Actor } from '../actor.js';
+import type { CustomerViewCache } from '../connections/customer-view-cache.js';
 import { checkConnectionMultiplexing } from '../connections/multiplexing.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { parseInput } from '../validation.js';
@@ -51,6 +52,8 @@ export function createApplicationService(deps: {
   audit: AuditLog;
   /** Revokes the app's credentials inside the deletion; returns what to run after the commit. */
   revokeApplicationCredentials: (trx: Kysely<DB>, accountId: string, saasid: string) => Promise<() => void>;
+  /** Customer views name their applications, so app changes must drop them too. */
+  customerViews: CustomerViewCache;
 }) {
   const { db, clock, audit } = deps;
 
@@ -139,8 +142,10 @@ export function createApplicationService(deps: {
         // Turning application multiplexing off must not leave non-multiplexed connections to it.
         if ((await countNonMultiplexedConnections(trx, saasid)) > 0) checkConnectionMultiplexing(toApplication(record), false, 'multiplexed');
         await replaceApplication(trx, record);
+        await deps.customerViews.announceChange(trx, actor.accountId);
         await audit.record(trx, actor, { action: 'application.updated', targetKind: 'application', targetId: saasid, details: { name: record.name, enabled: record.enabled } });
       });
+      deps.customerViews.drop(actor.accountId);
       return toApplication(record);
     },
 
@@ -162,10 +167,12 @@ export function createApplicationService(deps: {
       const afterCommit = await db.transaction().execute(async (trx) => {
         const evict = await deps.revokeApplicationCredentials(trx, actor.accountId, saasid);
         await deleteApplication(trx, actor.accountId, saasid);
+        await deps.customerViews.announceChange(trx, actor.accountId);
         await audit.record(trx, actor, { action: 'application.deleted', targetKind: 'application', targetId: saasid, details: { name: current.name } });
         return evict;
       });
       afterCommit();
+      deps.customerViews.drop(actor.accountId);
     },
   };
 }

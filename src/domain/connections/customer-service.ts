@@ -34,6 +34,7 @@ import type { SigningKeyService } from '../keys/signing-key-service.js';
 import { secureUrlSchema } from '../url-rules.js';
 import { fieldErrorsFrom, parseInput } from '../validation.js';
 import { idpIdSchema, listCustomersInput, putCustomerInput, type ListCustomersInput, type PutCustomerInput } from './customer-schemas.js';
+import type { CustomerViewCache } from './customer-view-cache.js';
 import type { MetadataFetcher } from './metadata-fetcher.js';
 import { checkConnectionMultiplexing } from './multiplexing.js';
 import { acsUrlFor, spEntityIdFor } from './sp-identity.js';
@@ -123,8 +124,20 @@ export function createCustomerService(deps: {
   signingKeys: SigningKeyService;
   fetchMetadata: MetadataFetcher;
   publicUrl: string;
+  views: CustomerViewCache;
 }) {
-  const { db, clock, audit } = deps;
+  const { db, clock, audit, views } = deps;
+
+  /** Runs a change to an account's customers, announcing it so every instance drops its cached views. */
+  const commitChange = async <T>(accountId: string, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> => {
+    const result = await db.transaction().execute(async (trx) => {
+      const value = await work(trx);
+      await views.announceChange(trx, accountId);
+      return value;
+    });
+    views.drop(accountId);
+    return result;
+  };
 
   const customerNotFound = (idpId: string) => new AppError('CUSTOMER_NOT_FOUND', `No customer with idpId "${idpId}" in this account.`);
 
@@ -249,7 +262,7 @@ export function createCustomerService(deps: {
       }
 
       const now = clock.now();
-      const result = await db.transaction().execute(async (trx) => {
+      const result = await commitChange(actor.accountId, async (trx) => {
         if (!(await lockAccount(trx, actor.accountId))) throw new AppError('ACCOUNT_NOT_FOUND', 'The account does not exist.');
         // Re-read under the lock: a racing PUT of the same idpId may have created it meanwhile.
         const before = await findCustomerByIdpId(trx, actor.accountId, validIdpId);
@@ -302,8 +315,14 @@ export function createCustomerService(deps: {
       return { created: result.created, customer: await view(result.record) };
     },
 
+    /** Served from the view cache when this instance has read it since the account last changed. */
     async getCustomer(accountId: string, idpId: string): Promise<CustomerView> {
-      return view(await requireCustomer(accountId, idpId));
+      const cached = views.get(accountId, idpId);
+      if (cached) return cached;
+      const generation = views.generation();
+      const result = await view(await requireCustomer(accountId, idpId));
+      views.remember(generation, accountId, result);
+      return result;
     },
 
     /** One account's customers in idpId order (keyset pagination: every page costs the same). */
@@ -331,7 +350,7 @@ export function createCustomerService(deps: {
     /** Makes this customer the account's default IdP (or stops it being the default). */
     async setDefaultIdp(actor: Actor, idpId: string, isDefault: boolean): Promise<CustomerView> {
       const record = await requireCustomer(actor.accountId, idpId);
-      await db.transaction().execute(async (trx) => {
+      await commitChange(actor.accountId, async (trx) => {
         const current = await findDefaultCustomerId(trx, actor.accountId);
         if (isDefault) await setDefaultCustomerId(trx, actor.accountId, record.id);
         else if (current === record.id) await setDefaultCustomerId(trx, actor.accountId, null);
@@ -342,7 +361,7 @@ export function createCustomerService(deps: {
 
     async deleteCustomer(actor: Actor, idpId: string): Promise<void> {
       const record = await requireCustomer(actor.accountId, idpId);
-      await db.transaction().execute(async (trx) => {
+      await commitChange(actor.accountId, async (trx) => {
         await deleteCustomer(trx, actor.accountId, record.id);
         await audit.record(trx, actor, { action: 'customer.deleted', targetKind: 'customer', targetId: record.idpId, details: { entityId: record.entityId } });
       });
@@ -350,7 +369,7 @@ export function createCustomerService(deps: {
 
     async removeAppConnection(actor: Actor, idpId: string, saasid: string): Promise<void> {
       const record = await requireCustomer(actor.accountId, idpId);
-      await db.transaction().execute(async (trx) => {
+      await commitChange(actor.accountId, async (trx) => {
         if (!(await deleteAppConnection(trx, record.id, saasid))) {
           throw new AppError('APPLICATION_NOT_FOUND', `Customer "${record.idpId}" is not connected to an application with saasid ${saasid}.`);
         }

@@ -79,10 +79,21 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
     },
   );
 
-  api.get(
+  // A cached view is the same object until its account changes, so its JSON is kept with it and
+  // sent as is (registered untyped so a ready JSON string can be sent; the schema still documents it).
+  const serialized = new WeakMap<CustomerView, string>();
+  app.get<{ Params: { idpId: string } }>(
     '/spManaged/:idpId',
     { schema: { summary: 'Read a customer', tags, params: idpIdParam, response: { 200: customerBody, ...commonErrors } } },
-    async (request) => customerJson(await services.customers.getCustomer(principalOf(request).accountId, request.params.idpId)),
+    async (request, reply) => {
+      const customer = await services.customers.getCustomer(principalOf(request).accountId, request.params.idpId);
+      let json = serialized.get(customer);
+      if (json === undefined) {
+        json = JSON.stringify(customerBody.parse(customerJson(customer)));
+        serialized.set(customer, json);
+      }
+      return reply.type('application/json; charset=utf-8').send(json);
+    },
   );
 
   api.delete(
