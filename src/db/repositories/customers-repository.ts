@@ -184,19 +184,6 @@ export async function findAppConnection(db: Kysely<DB>, customerId: string, appl
   return row && { customerId: row.customer_id, applicationId: row.application_id, multiplexed: row.multiplexed === 1, createdAt: row.created_at };
 }
 
-/** Customers of an account with this IdP entity ID that are connected to the application. */
-export async function findConnectedCustomersByEntityId(db: Kysely<DB>, accountId: string, applicationId: string, entityId: string): Promise<CustomerRecord[]> {
-  const rows = await db
-    .selectFrom('customers')
-    .innerJoin('app_connections', 'app_connections.customer_id', 'customers.id')
-    .selectAll('customers')
-    .where('customers.account_id', '=', accountId)
-    .where('customers.entity_id', '=', entityId)
-    .where('app_connections.application_id', '=', applicationId)
-    .execute();
-  return rows.map(toRecord);
-}
-
 export async function findCustomerByEmailDomain(db: Kysely<DB>, accountId: string, domain: string): Promise<CustomerRecord | undefined> {
   const row = await db
     .selectFrom('customer_email_domains')

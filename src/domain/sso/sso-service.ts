@@ -7,7 +7,7 @@ import { findDefaultCustomerId } from '../../db/repositories/accounts-repository
 import { findApplicationBySaasid } from '../../db/repositories/applications-repository.js';
 import {
   findAppConnection,
-  findConnectedCustomersByEntityId,
+  findCustomerByEntityId,
   findCustomerByEmailDomain,
   findCustomerById,
   findCustomerByIdpId,
@@ -333,9 +333,10 @@ export function createSsoService(deps: {
           context.accountId = await accountOf(app.saasid);
           context.applicationId = app.saasid;
           errorUrl = defaultErrorUrl(app);
-          const candidates = await findConnectedCustomersByEntityId(db, context.accountId, app.saasid, routing.issuer ?? '');
-          if (candidates.length !== 1) throw new SsoFailure('UNKNOWN_IDP', 'The response comes from an identity provider that is not connected to this application.', errorUrl);
-          customer = candidates[0]!;
+          // An IdP entity ID belongs to one customer per account (the connection is checked below).
+          const found = routing.issuer ? await findCustomerByEntityId(db, context.accountId, routing.issuer) : undefined;
+          if (!found) throw new SsoFailure('UNKNOWN_IDP', 'The response comes from an identity provider that is not connected to this application.', errorUrl);
+          customer = found;
         }
         context.customerId = customer.id;
         if (!app.enabled) throw new SsoFailure('APPLICATION_DISABLED', 'This application is disabled.', errorUrl);

@@ -3,7 +3,7 @@ import { DESCRIPTION_MAX_LENGTH } from '../../../domain/credentials/credential-s
 import { MAX_APPLICATION_CREDENTIALS, type CredentialView } from '../../../domain/credentials/credential-service.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError } from '../../views/layout.js';
-import { APPLICATION_CREDENTIALS_PATH, integrationPage } from './integration-pages.js';
+import { APPLICATION_CREDENTIALS_PATH, credentialIconActions, integrationPage } from './integration-pages.js';
 import { copyable, copyAnnouncer, hiddenCsrf, noticeBanner, option, type Chrome, type FieldErrors } from './partials.js';
 
 const kindLabel = (a: Application) => (a.kind === 'saml' ? 'SAML' : 'REST');
@@ -64,10 +64,7 @@ export function applicationCredentialsListPage(
       editing
         ? editForm(chrome, c, p.description ?? c.description, p.errors ?? {})
         : html`${facts(c, p.applications)}
-    <div class="icon-actions">
-      <form method="get" action="${APPLICATION_CREDENTIALS_PATH}"><input type="hidden" name="edit" value="${c.id}"><button type="submit" class="icon" aria-label="Edit" title="Edit description">✎</button></form>
-      <form method="get" action="${APPLICATION_CREDENTIALS_PATH}/${c.id}/delete"><button type="submit" class="icon danger" aria-label="Delete" title="Delete">🗑</button></form>
-    </div>`
+    ${credentialIconActions(APPLICATION_CREDENTIALS_PATH, c.id, 'Edit description')}`
     }
   </div>
 </details>

@@ -54,6 +54,14 @@ export interface EditValues {
   generateSecret?: boolean;
 }
 
+/** The pencil (a button named Edit) and the bin (Delete) of an expanded credential; both work without JS. */
+export function credentialIconActions(listPath: string, id: string, editTitle: string): SafeHtml {
+  return html`<div class="icon-actions">
+      <form method="get" action="${listPath}"><input type="hidden" name="edit" value="${id}"><button type="submit" class="icon" aria-label="Edit" title="${editTitle}">✎</button></form>
+      <form method="get" action="${listPath}/${id}/delete"><button type="submit" class="icon danger" aria-label="Delete" title="Delete">🗑</button></form>
+    </div>`;
+}
+
 function editForm(chrome: Chrome, c: CredentialView, values: EditValues, errors: FieldErrors, submissionKey: string): SafeHtml {
   return html`<form method="post" action="${CONNECTION_API_PATH}/${c.id}" class="edit-form" aria-label="Edit credentials">
   <input type="hidden" name="_csrf" value="${chrome.csrfToken ?? ''}">
@@ -91,10 +99,7 @@ export function connectionApiListPage(
     ${
       editing
         ? ''
-        : html`<div class="icon-actions">
-      <form method="get" action="${CONNECTION_API_PATH}"><input type="hidden" name="edit" value="${c.id}"><button type="submit" class="icon" aria-label="Edit" title="Edit">✎</button></form>
-      <form method="get" action="${CONNECTION_API_PATH}/${c.id}/delete"><button type="submit" class="icon danger" aria-label="Delete" title="Delete">🗑</button></form>
-    </div>`
+        : credentialIconActions(CONNECTION_API_PATH, c.id, 'Edit')
     }
   </div>
 </details>
