@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { declaredBody, drip, endlessBody, redirect, serveXml, slow, startLocalHttpsServer, type LocalHttpsServer } from '../helpers/local-https.js';
-import { fixtureCertificate, metadataFixture, type MetadataFixture } from '../helpers/metadata-fixtures.js';
+import { expectNoPasswd, fixtureCertificate, metadataFixture, type MetadataFixture } from '../helpers/metadata-fixtures.js';
 import { accountWithCredential, curlBasic, SP_MANAGED, startTestApp, type TestInstance } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
@@ -12,21 +11,6 @@ const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const SOAP = 'urn:oasis:names:tc:SAML:2.0:bindings:SOAP';
 
-const passwd = (() => {
-  try {
-    return fs
-      .readFileSync('/etc/passwd', 'utf8')
-      .split('\n')
-      .filter((l) => l.length >= 8);
-  } catch {
-    return [];
-  }
-})();
-
-function expectNoPasswd(text: string) {
-  expect(text).not.toContain('root:x:0:0');
-  for (const line of passwd) expect(text).not.toContain(line);
-}
 
 /** A small IdP EntityDescriptor; each part can be replaced. */
 function idpXml(options: { sso?: string; slo?: string; keys?: string; entityId?: string; protocols?: string } = {}): string {

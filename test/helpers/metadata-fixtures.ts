@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'saml', 'metadata');
 
@@ -33,4 +34,23 @@ export function fixtureCertificate(name: string): FixtureCertificate {
 
 export function pemOf(derBase64: string): string {
   return `-----BEGIN CERTIFICATE-----\n${derBase64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/** Lines of the machine's /etc/passwd that would betray a successful XXE if they ever showed up. */
+const passwdLines = (() => {
+  try {
+    return fs
+      .readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .filter((l) => l.length >= 8);
+  } catch {
+    return [];
+  }
+})();
+
+/** Asserts that no /etc/passwd content reached `text` (an XXE would put it there). */
+export function expectNoPasswd(text: string): void {
+  expect(text).not.toContain('root:x:0:0');
+  expect(text).not.toMatch(/:\/bin\/(ba)?sh/);
+  for (const line of passwdLines) expect(text).not.toContain(line);
 }
