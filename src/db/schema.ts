@@ -156,6 +156,7 @@ export interface SsoTransactionsTable {
   application_id: string;
   app_url: string | null;
   error_url: string | null;
+  force_authn: Generated<number>;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;

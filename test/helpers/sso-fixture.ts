@@ -51,7 +51,7 @@ export function authnRequestFromRedirect(location: string): { id: string; xml: s
 /** What the customer's IdP would post back. */
 export function idpResponse(
   key: SigningKey,
-  fields: { destination: string; audience: string; inResponseTo: string | null; nameId?: string; attributes?: Record<string, string[]>; now?: number; signResponse?: boolean },
+  fields: { destination: string; audience: string; inResponseTo: string | null; nameId?: string; attributes?: Record<string, string[]>; now?: number; authnInstant?: number; signResponse?: boolean },
 ): string {
   const now = fields.now ?? Date.now();
   const xml = buildSignedResponse(
@@ -63,7 +63,7 @@ export function idpResponse(
       nameId: fields.nameId ?? 'alice@customer001.com',
       nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
       sessionIndex: '_session1',
-      authnInstant: new Date(now).toISOString(),
+      authnInstant: new Date(fields.authnInstant ?? now).toISOString(),
       authnContextClassRef: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
       attributes: fields.attributes ?? { email: ['alice@customer001.com'], groups: ['admins', 'staff'] },
       now,

@@ -70,6 +70,18 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
     expect((replay.headers.location as string).startsWith('https://app.example.com/sso/error?')).toBe(true);
   });
 
+  it('refuses an answer to forceauthn=true that reports an authentication from before the request', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    const request = await spInitiated(app, `saasid=${s.rest.saasid}&idpid=customer001.com&forceauthn=true`);
+    const stale = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: request.id, authnInstant: Date.now() - 3600_000 });
+    const refused = await app.inject({ method: 'POST', url: '/sso/sp/ACS.saml2', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: stale, RelayState: request.relayState }) });
+    expect(new URL(refused.headers.location as string).searchParams.get('error')).toBe('FORCE_AUTHN_IGNORED');
+    const fresh = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: request.id });
+    const accepted = await app.inject({ method: 'POST', url: '/sso/sp/ACS.saml2', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: fresh, RelayState: request.relayState }) });
+    expect(accepted.statusCode, accepted.body).toBe(200);
+  });
+
   it('runs an IdP-initiated login named by RelayState, refuses its replay, and logs both', async () => {
     const { app } = await start();
     const s = await ssoSetUp(app);

@@ -5,6 +5,7 @@ import * as applicationsAndConnections from './0002-applications-and-connections
 import * as ssoRuntime from './0003-sso-runtime.js';
 import * as ssoLogIndexes from './0004-sso-log-indexes.js';
 import * as defaultIdp from './0005-default-idp.js';
+import * as forceAuthn from './0006-force-authn.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -15,6 +16,7 @@ const migrations: Record<string, DialectMigration> = {
   '0003-sso-runtime': ssoRuntime,
   '0004-sso-log-indexes': ssoLogIndexes,
   '0005-default-idp': defaultIdp,
+  '0006-force-authn': forceAuthn,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

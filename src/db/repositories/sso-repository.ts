@@ -8,6 +8,7 @@ export interface SsoTransactionRecord {
   applicationId: string;
   appUrl: string | null;
   errorUrl: string | null;
+  forceAuthn: boolean;
   createdAt: number;
   expiresAt: number;
 }
@@ -22,6 +23,7 @@ export async function insertSsoTransaction(db: Kysely<DB>, t: SsoTransactionReco
       application_id: t.applicationId,
       app_url: t.appUrl,
       error_url: t.errorUrl,
+      force_authn: t.forceAuthn ? 1 : 0,
       created_at: t.createdAt,
       expires_at: t.expiresAt,
       consumed_at: null,
@@ -39,6 +41,7 @@ export async function findSsoTransaction(db: Kysely<DB>, id: string): Promise<(S
       applicationId: row.application_id,
       appUrl: row.app_url,
       errorUrl: row.error_url,
+      forceAuthn: row.force_authn === 1,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
       consumedAt: row.consumed_at,

@@ -17,7 +17,8 @@ export type SsoRuntimeReason =
   | 'REQUEST_EXPIRED'
   | 'UNSOLICITED_WITHOUT_APPLICATION'
   | 'REPLAY'
-  | 'REQUIRED_ATTRIBUTE_MISSING';
+  | 'REQUIRED_ATTRIBUTE_MISSING'
+  | 'FORCE_AUTHN_IGNORED';
 
 
 /** Every machine-readable reason a login can fail with (the `error` of the error URL, and the SSO log). */
@@ -50,6 +51,7 @@ export const ssoReasonDescriptions: Readonly<Record<SsoFailureReason | typeof SS
   UNSOLICITED_WITHOUT_APPLICATION: 'An IdP-initiated response did not name the application (?saasid= or RelayState=https://pingone.com/1.0/<saasid>).',
   REPLAY: 'This assertion was already used once (replay).',
   REQUIRED_ATTRIBUTE_MISSING: 'The identity provider did not send an attribute the application requires.',
+  FORCE_AUTHN_IGNORED: 'The sign-in asked the IdP to authenticate the user again (forceauthn=true), but the assertion reports an authentication from before the request.',
 
   // The SAML response checks (src/saml/response-validation.ts).
   MESSAGE_TOO_LARGE: 'The SAML response is larger than 256 KiB.',

@@ -156,6 +156,7 @@ export function createSsoService(deps: {
       applicationId: app.saasid,
       appUrl: target.appUrl,
       errorUrl: target.errorUrl,
+      forceAuthn: target.forceAuthn,
       createdAt: now,
       expiresAt: now + TRANSACTION_LIFETIME_MS,
     });
@@ -362,6 +363,10 @@ export function createSsoService(deps: {
           throw error;
         }
         assertionId = assertion.assertionId;
+        // ForceAuthn asked for a fresh authentication: one from before the request does not count.
+        if (transaction?.forceAuthn && Date.parse(assertion.authnInstant) < transaction.createdAt - CLOCK_SKEW_MS) {
+          throw new SsoFailure('FORCE_AUTHN_IGNORED', 'The identity provider did not sign the user in again as the application asked (ForceAuthn).', errorUrl);
+        }
         // Each assertion once, on any instance, IdP-initiated too (profiles §4.1.4.5).
         if (!(await recordUsedAssertion(db, sha256(`${assertion.issuer}\n${assertion.assertionId}`), assertion.expiresAt))) {
           throw new SsoFailure('REPLAY', 'This assertion was already used.', errorUrl);
