@@ -45,8 +45,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 function openSqlite(dataDir: string, options: DatabaseOptions): Database {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = dataDir === ':memory:' ? ':memory:' : path.join(dataDir, 'ssobridge.sqlite');
+  const inMemory = dataDir === ':memory:';
+  if (!inMemory) fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = inMemory ? ':memory:' : path.join(dataDir, 'ssobridge.sqlite');
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
