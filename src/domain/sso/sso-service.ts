@@ -74,6 +74,17 @@ function appUrlAllowed(app: Application, url: string): boolean {
   return app.kind === 'rest' ? hostMatchesRule(url, app.hostname) : hostMatchesRule(url, new URL(app.acsUrl).host);
 }
 
+/** The attributes an app configured, taken from the customer's assertion; a missing required one ends the login. */
+function attributesTheAppWants(app: Application, assertion: ValidatedAssertion, errorUrl: string | null): Record<string, string[]> {
+  const attributes: Record<string, string[]> = {};
+  for (const wanted of app.requiredAttributes) {
+    const values = assertion.attributes[wanted.name];
+    if (values && values.length > 0) attributes[wanted.name] = values;
+    else if (wanted.required) throw new SsoFailure('REQUIRED_ATTRIBUTE_MISSING', `The identity provider did not send the required attribute "${wanted.name}".`, errorUrl);
+  }
+  return attributes;
+}
+
 function defaultErrorUrl(app: Application): string | null {
   return app.kind === 'rest' ? app.errorUrl : null;
 }
@@ -167,14 +178,7 @@ export function createSsoService(deps: {
 
   const restAttributes = (app: RestApplication, customer: CustomerRecord, assertion: ValidatedAssertion, errorUrl: string | null): TokenAttributes => {
     const attributes: TokenAttributes = {};
-    for (const wanted of app.requiredAttributes) {
-      const values = assertion.attributes[wanted.name];
-      if (!values || values.length === 0) {
-        if (wanted.required) throw new SsoFailure('REQUIRED_ATTRIBUTE_MISSING', `The identity provider did not send the required attribute "${wanted.name}".`, errorUrl);
-        continue;
-      }
-      attributes[wanted.name] = values.length === 1 ? values[0]! : values;
-    }
+    for (const [name, values] of Object.entries(attributesTheAppWants(app, assertion, errorUrl))) attributes[name] = values.length === 1 ? values[0]! : values;
     // What ssobridge vouches for goes last, so nothing the IdP sends can stand in for it.
     return {
       ...attributes,
@@ -205,12 +209,7 @@ export function createSsoService(deps: {
   };
 
   const deliverToSamlApp = async (app: SamlApplication, accountId: string, customer: CustomerRecord, assertion: ValidatedAssertion, appUrl: string | null, errorUrl: string | null): Promise<BrowserStep> => {
-    const attributes: Record<string, string[]> = {};
-    for (const wanted of app.requiredAttributes) {
-      const values = assertion.attributes[wanted.name];
-      if (values && values.length > 0) attributes[wanted.name] = values;
-      else if (wanted.required) throw new SsoFailure('REQUIRED_ATTRIBUTE_MISSING', `The identity provider did not send the required attribute "${wanted.name}".`, errorUrl);
-    }
+    const attributes = attributesTheAppWants(app, assertion, errorUrl);
     // Which customer signed the user in, vouched for by ssobridge: with one shared issuer for
     // every customer, a multiplexed app could not otherwise tell customers' users apart.
     attributes['pingone.idp.id'] = [customer.idpId];
