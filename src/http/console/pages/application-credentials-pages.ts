@@ -4,7 +4,7 @@ import { MAX_APPLICATION_CREDENTIALS, type CredentialView } from '../../../domai
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError } from '../../views/layout.js';
 import { APPLICATION_CREDENTIALS_PATH, credentialIconActions, integrationPage } from './integration-pages.js';
-import { copyable, copyAnnouncer, hiddenCsrf, noticeBanner, option, type Chrome, type FieldErrors } from './partials.js';
+import { copyable, copyAnnouncer, hiddenCsrf, noticeBanner, option, type Chrome, type FieldErrors, confirmForm } from './partials.js';
 
 const kindLabel = (a: Application) => (a.kind === 'saml' ? 'SAML' : 'REST');
 
@@ -148,12 +148,6 @@ export function deleteApplicationCredentialPage(chrome: Chrome, c: CredentialVie
     'application',
     'Delete application credentials',
     html`<div class="banner warning" role="alert">The token exchange of ${applicationName(applications, c.applicationId)} with Client ID <code>${c.clientId}</code>${c.description ? html` (${c.description})` : ''} will stop working at once. This cannot be undone.</div>
-<form method="post" action="${APPLICATION_CREDENTIALS_PATH}/${c.id}/delete">
-  ${hiddenCsrf(chrome)}
-  <div class="actions">
-    <a href="${APPLICATION_CREDENTIALS_PATH}" class="button">Cancel</a>
-    <button type="submit" class="danger">Delete credentials</button>
-  </div>
-</form>`,
+${confirmForm(chrome, `${APPLICATION_CREDENTIALS_PATH}/${c.id}/delete`, APPLICATION_CREDENTIALS_PATH, 'Delete credentials')}`,
   );
 }

@@ -4,7 +4,7 @@ import type { SigningKeyView } from '../../../domain/keys/signing-key-service.js
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
 import type { ApplicationFormValues, ApplicationKind } from '../application-form.js';
-import { copyable, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, yesNo, type Chrome, type FieldErrors } from './partials.js';
+import { copyable, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, yesNo, type Chrome, type FieldErrors, confirmForm } from './partials.js';
 
 export const APPLICATIONS_PATH = '/console/applications';
 
@@ -250,13 +250,7 @@ export function deleteApplicationPage(chrome: Chrome, p: { application: Applicat
     chrome,
     `Delete ${a.name}`,
     html`<div class="banner warning" role="alert">Deleting <strong>${a.name}</strong> (saasid <code>${a.saasid}</code>) also removes its connections to ${p.customers}${p.moreCustomers ? ' or more' : ''} customer${p.customers === 1 ? '' : 's'} and its ${p.credentials} application credential${p.credentials === 1 ? '' : 's'}, which stop working at once. Logins to it fail. This cannot be undone.</div>
-<form method="post" action="${APPLICATIONS_PATH}/${a.saasid}/delete">
-  ${hiddenCsrf(chrome)}
-  <div class="actions">
-    <a href="${APPLICATIONS_PATH}" class="button">Cancel</a>
-    <button type="submit" class="danger">Delete application</button>
-  </div>
-</form>`,
+${confirmForm(chrome, `${APPLICATIONS_PATH}/${a.saasid}/delete`, APPLICATIONS_PATH, 'Delete application')}`,
     a.name,
   );
 }

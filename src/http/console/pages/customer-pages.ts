@@ -6,7 +6,7 @@ import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
 import type { SsoLogPage } from '../../../domain/sso/sso-log.js';
 import type { CustomerFormValues, IdpSource } from '../customer-form.js';
-import { certificateFacts, copyable, copyableBlock, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, yesNo, type Chrome, type FieldErrors } from './partials.js';
+import { certificateFacts, copyable, copyableBlock, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, yesNo, type Chrome, type FieldErrors, confirmForm } from './partials.js';
 import { signInLogIntro, signInLogQuery, signInLogSection, type SignInLogFilters } from './sign-in-log-pages.js';
 
 export const CUSTOMERS_PATH = '/console/customer-connections';
@@ -315,13 +315,7 @@ export function deleteCustomerPage(chrome: Chrome, c: CustomerView): SafeHtml {
     chrome,
     `Delete ${c.idpId}`,
     html`<div class="banner warning" role="alert">Customer <strong>${c.idpId}</strong> and its ${c.applications.length} application connection${c.applications.length === 1 ? '' : 's'} are deleted; its users can no longer sign in. This cannot be undone.</div>
-<form method="post" action="${customerPath(c.idpId)}/delete">
-  ${hiddenCsrf(chrome)}
-  <div class="actions">
-    <a href="${customerPath(c.idpId)}" class="button">Cancel</a>
-    <button type="submit" class="danger">Delete customer connection</button>
-  </div>
-</form>`,
+${confirmForm(chrome, `${customerPath(c.idpId)}/delete`, customerPath(c.idpId), 'Delete customer connection')}`,
     crumb(c.idpId, 'Delete'),
   );
 }
@@ -331,13 +325,7 @@ export function removeConnectionPage(chrome: Chrome, c: CustomerView, app: Custo
     chrome,
     `Remove ${app.name} from ${c.idpId}`,
     html`<div class="banner warning" role="alert">Users of <strong>${c.idpId}</strong> can no longer sign in to <strong>${app.name}</strong>. The customer's other connections are kept.</div>
-<form method="post" action="${customerPath(c.idpId)}/applications/${app.saasid}/remove">
-  ${hiddenCsrf(chrome)}
-  <div class="actions">
-    <a href="${customerPath(c.idpId)}" class="button">Cancel</a>
-    <button type="submit" class="danger">Remove connection</button>
-  </div>
-</form>`,
+${confirmForm(chrome, `${customerPath(c.idpId)}/applications/${app.saasid}/remove`, customerPath(c.idpId), 'Remove connection')}`,
     crumb(c.idpId, 'Remove connection'),
   );
 }

@@ -3,7 +3,7 @@ import { MAX_CONNECTION_API_CREDENTIALS } from '../../../domain/credentials/cred
 import { CUSTOM_SECRET_MAX_LENGTH, CUSTOM_SECRET_MIN_LENGTH } from '../../../domain/credentials/secrets.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout, type PageChrome } from '../../views/layout.js';
-import { copyable, copyAnnouncer } from './partials.js';
+import { copyable, copyAnnouncer, confirmForm } from './partials.js';
 
 export const CONNECTION_API_PATH = '/console/account/integration/connection-api';
 export const GLOBAL_PATH = '/console/account/integration/global';
@@ -193,13 +193,7 @@ export function deleteConfirmPage(chrome: Chrome, c: CredentialView): SafeHtml {
     'connection-api',
     'Delete credentials',
     html`<div class="banner warning" role="alert">Clients using Client ID <code>${c.clientId}</code>${c.description ? html` (${c.description})` : ''} will stop working at once. This cannot be undone.</div>
-<form method="post" action="${CONNECTION_API_PATH}/${c.id}/delete">
-  <input type="hidden" name="_csrf" value="${chrome.csrfToken ?? ''}">
-  <div class="actions">
-    <a href="${CONNECTION_API_PATH}" class="button">Cancel</a>
-    <button type="submit" class="danger">Delete credentials</button>
-  </div>
-</form>`,
+${confirmForm(chrome, `${CONNECTION_API_PATH}/${c.id}/delete`, CONNECTION_API_PATH, 'Delete credentials')}`,
   );
 }
 

@@ -64,3 +64,14 @@ export function certificateFacts(c: CertificateInfo, now: number): SafeHtml {
 export function yesNo(value: boolean, yes = 'Yes', no = 'No'): SafeHtml {
   return value ? html`<span class="badge ok">${yes}</span>` : html`<span class="badge off">${no}</span>`;
 }
+
+/** The form of a confirmation page: the red button posts (with the CSRF token), Cancel goes back. */
+export function confirmForm(chrome: Chrome, action: string, cancelHref: string, label: string): SafeHtml {
+  return html`<form method="post" action="${action}">
+  ${hiddenCsrf(chrome)}
+  <div class="actions">
+    <a href="${cancelHref}" class="button">Cancel</a>
+    <button type="submit" class="danger">${label}</button>
+  </div>
+</form>`;
+}

@@ -1,7 +1,7 @@
 import type { SigningKeyView } from '../../../domain/keys/signing-key-service.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, layout } from '../../views/layout.js';
-import { copyableBlock, copyAnnouncer, expiryElement, hiddenCsrf, noticeBanner, type Chrome } from './partials.js';
+import { copyableBlock, copyAnnouncer, expiryElement, hiddenCsrf, noticeBanner, type Chrome, confirmForm } from './partials.js';
 
 export const SIGNING_KEYS_PATH = '/console/account/signing-keys';
 
@@ -61,13 +61,7 @@ export function promoteConfirmPage(chrome: Chrome, p: { active: SigningKeyView |
     chrome,
     'Promote renewal key',
     html`<div class="banner warning" role="alert">The renewal key (SHA-256 <code>${p.renewal.certificate.sha256Fingerprint}</code>) starts signing at once${p.active ? html`, and the active key (<code>${p.active.certificate.sha256Fingerprint}</code>) is retired and no longer published` : ''}. Customers' IdPs and SAML applications that do not yet trust the renewal certificate will refuse logins until they do.</div>
-<form method="post" action="${SIGNING_KEYS_PATH}/promote">
-  ${hiddenCsrf(chrome)}
-  <div class="actions">
-    <a href="${SIGNING_KEYS_PATH}" class="button">Cancel</a>
-    <button type="submit" class="danger">Promote renewal key</button>
-  </div>
-</form>`,
+${confirmForm(chrome, `${SIGNING_KEYS_PATH}/promote`, SIGNING_KEYS_PATH, 'Promote renewal key')}`,
   );
 }
 
@@ -76,12 +70,6 @@ export function deleteRenewalConfirmPage(chrome: Chrome, renewal: SigningKeyView
     chrome,
     'Delete renewal key',
     html`<div class="banner warning" role="alert">The renewal key (SHA-256 <code>${renewal.certificate.sha256Fingerprint}</code>) is removed from the SP metadata. The active key keeps signing.</div>
-<form method="post" action="${SIGNING_KEYS_PATH}/${renewal.id}/delete">
-  ${hiddenCsrf(chrome)}
-  <div class="actions">
-    <a href="${SIGNING_KEYS_PATH}" class="button">Cancel</a>
-    <button type="submit" class="danger">Delete renewal key</button>
-  </div>
-</form>`,
+${confirmForm(chrome, `${SIGNING_KEYS_PATH}/${renewal.id}/delete`, SIGNING_KEYS_PATH, 'Delete renewal key')}`,
   );
 }
