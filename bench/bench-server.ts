@@ -21,6 +21,9 @@
  *   BENCH_CUSTOMERS    customers created in the benchmark account (default 20)
  *   BENCH_LOG_LEVEL    pino level (default warn)
  *
+ * The app trusts 127.0.0.1 as a proxy (TRUST_PROXY), so a load generator can act as another
+ * client address by sending X-Forwarded-For (the flood does).
+ *
  * When ready it prints one line `BENCH_READY {json}` on stdout; SIGTERM closes everything.
  */
 import { randomUUID } from 'node:crypto';
@@ -48,6 +51,8 @@ export interface BenchServerReady {
   clientId: string;
   clientSecret: string;
   customers: number;
+  /** AUTH_FAILURES_PER_MINUTE in force: failures allowed per address (and per client ID and address). */
+  authFailuresPerMinute: number;
 }
 
 async function main(): Promise<void> {
@@ -59,7 +64,9 @@ async function main(): Promise<void> {
   const url = dialect === 'postgres' ? process.env.BENCH_DATABASE_URL : undefined;
   if (dialect === 'postgres' && !url) throw new Error('BENCH_DATABASE_URL is required for postgres');
 
-  const config = loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8080', LOG_LEVEL: logLevel, DATA_DIR: dataDir, ...(url && { DATABASE_URL: url }) });
+  // Loopback is a trusted proxy, so the flood can come from another client address (X-Forwarded-For)
+  // while every load generator runs on this machine; requests without the header keep 127.0.0.1.
+  const config = loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8080', LOG_LEVEL: logLevel, DATA_DIR: dataDir, TRUST_PROXY: '127.0.0.1', ...(url && { DATABASE_URL: url }) });
   const logger = createLogger(config.logLevel);
   const database = await openDatabase({
     url: config.databaseUrl,
@@ -129,6 +136,7 @@ async function main(): Promise<void> {
     clientId: credential.clientId,
     clientSecret,
     customers: customerCount,
+    authFailuresPerMinute: config.authFailuresPerMinute,
   };
   process.stdout.write(`BENCH_READY ${JSON.stringify(ready)}\n`);
 

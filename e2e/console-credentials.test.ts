@@ -208,7 +208,7 @@ describe('Connection API Credentials console in Chromium', () => {
     expect(await listedDescriptions(page)).toEqual(['Backend A (rotated)', 'Backend B', 'Backend C']);
     const addSecretButton = page.getByRole('button', { name: 'Add Secret' });
     await expect(addSecretButton.isDisabled()).resolves.toBe(true);
-    await page.getByText('You can create a maximum of three connection client credentials').waitFor();
+    await page.getByText('An account can have at most 3 Connection API credentials. Delete one to add another.').waitFor();
     await expect(addSecretButton.getAttribute('aria-describedby')).resolves.toBe('limit-note');
 
     // 9. Delete Backend B after confirming: gone from the list, its secret refused, Add Secret back.

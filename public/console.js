@@ -42,4 +42,13 @@ document.addEventListener('DOMContentLoaded', () => {
   };
   for (const choice of choices) choice.addEventListener('change', showChosenPanel);
   if (choices.length > 0) showChosenPanel();
+  // An application's sign-in link follows the chosen customer at once (without JS: Show link).
+  for (const select of document.querySelectorAll('select[data-signin-link]')) {
+    select.addEventListener('change', () => {
+      const target = document.getElementById(select.getAttribute('data-signin-link'));
+      const url = new URL(select.getAttribute('data-signin-base'));
+      if (select.value) url.searchParams.set('idpid', select.value);
+      if (target) target.textContent = url.toString();
+    });
+  }
 });

@@ -10,3 +10,9 @@ fi
 npm run --silent build
 node --import tsx bench/run.ts "$@"
 node --import tsx bench/extra.ts
+# Hostile XML: event-loop block and memory per XML input at its limits → docs/benchmarks.md
+node --import tsx bench/xml-limits.ts --append >/dev/null
+node --import tsx bench/change-propagation.ts >/dev/null
+node --import tsx bench/connection-loss.ts >/dev/null
+# SAML attacks: ssobridge's verdicts, their cost, and node-saml's answers → docs/saml-comparison.md
+node --import tsx bench/saml-attack-comparison.ts

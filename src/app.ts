@@ -5,8 +5,9 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler } from 'fastify-type-provider-zod';
 import { securityHeaders } from './http/security-headers.js';
+import { openApiOptions } from './http/openapi-document.js';
 import { zodValidatorCompiler } from './http/zod-validator.js';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
@@ -14,9 +15,10 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { getOrCreateSetting } from './db/repositories/settings-repository.js';
-import { AppError } from './errors.js';
 import { API_PREFIX, apiPlugin } from './http/api/api-plugin.js';
 import { jsonErrorHandler, sendJsonError } from './http/api/json-errors.js';
+import { noRouteError } from './http/allowed-methods.js';
+import { DEFAULT_BODY_LIMIT } from './http/body-limits.js';
 import { consolePlugin, sendConsoleNotFound } from './http/console/console-plugin.js';
 import { ssoPlugin } from './http/sso/sso-plugin.js';
 import { createServices, type Services } from './services.js';
@@ -36,15 +38,21 @@ export type App = FastifyInstance & { services: Services };
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, database, clock, logger } = deps;
   const services = createServices(deps);
+  const headers = securityHeaders({ https: config.publicUrl.startsWith('https://') });
   const app = Fastify({
     loggerInstance: logger,
     // A hop count becomes proxy-addr's function form: trust the nearest `n` proxies only.
     trustProxy: typeof config.trustProxy === 'number' ? (hops => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
-    bodyLimit: 256 * 1024,
+    bodyLimit: DEFAULT_BODY_LIMIT,
     genReqId: () => randomUUID(),
     // idpIds may be up to 255 characters, more once URL-encoded.
     routerOptions: { maxParamLength: 1024 },
     requestIdHeader: false,
+    // The router refuses a bad URL or an over-long path segment before any hook or route runs.
+    frameworkErrors: (error, request, reply) => {
+      reply.headers(headers).header('X-Request-Id', request.id);
+      return jsonErrorHandler(error, request, reply);
+    },
     // Oversized headers never reach a route; answer them in the API's JSON shape anyway.
     clientErrorHandler: (error, socket) => {
       const tooLarge = (error as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW';
@@ -63,24 +71,18 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(jsonErrorHandler);
 
-  const headers = securityHeaders({ https: config.publicUrl.startsWith('https://') });
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.headers(headers);
+  app.addHook('onRequest', async (request, reply) => {
+    // The request ID error pages and logs show, so a client can quote it from any response.
+    reply.headers(headers).header('X-Request-Id', request.id);
   });
   // Shared by every instance, so a cookie signed by one verifies on another.
   const cookieSecret = await getOrCreateSetting(database.db, 'cookie_secret', () => randomBytes(32).toString('base64url'));
   await app.register(cookie, { secret: cookieSecret });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/public/', index: false, maxAge: 3600_000 });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'ssobridge Customer Connection API', version: '2.0' },
-      components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } } },
-      security: [{ basic: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(swagger, openApiOptions({ publicUrl: config.publicUrl }));
 
+  // A person who opens the server's address wants the console.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console'));
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     try {
@@ -97,11 +99,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await app.register(ssoPlugin, { services, publicUrl: config.publicUrl });
   await app.register(consolePlugin, { services, clock, publicUrl: config.publicUrl, csrfHmacKey });
 
-  app.setNotFoundHandler((request, reply) =>
-    request.url.startsWith('/console/')
-      ? sendConsoleNotFound(request, reply)
-      : sendJsonError(request, reply, new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`)),
-  );
+  // A path that exists with other methods answers 405 with `Allow` (RFC 9110 §15.5.6), else 404.
+  app.setNotFoundHandler((request, reply) => {
+    const error = noRouteError(request, reply);
+    return request.url.startsWith('/console/') ? sendConsoleNotFound(request, reply, error) : sendJsonError(request, reply, error);
+  });
   app.addHook('onClose', async () => services.close());
 
   const decorated = app as App;

@@ -31,6 +31,10 @@ const envSchema = z.object({
     .transform((v): false | number | string[] => (v === 'false' || v === '0' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((p) => p.trim()))),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(20),
   SIGN_IN_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(10),
+  SSO_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  SSO_REQUESTS_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  AUTH_FAILURES_PER_CLIENT_ID_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  SIGN_IN_FAILURES_PER_EMAIL_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(50),
   SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
   METADATA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   METADATA_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
@@ -43,6 +47,8 @@ export interface Config {
   readonly host: string;
   /** Base URL users and IdPs reach this service at, without a trailing slash. */
   readonly publicUrl: string;
+  /** False when PUBLIC_URL was not set and publicUrl is the default made from HOST and PORT. */
+  readonly publicUrlIsSet: boolean;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
@@ -51,6 +57,11 @@ export interface Config {
   readonly trustProxy: false | number | string[];
   readonly authFailuresPerMinute: number;
   readonly signInFailuresPerMinute: number;
+  /** Requests one source address may make to initsso, discovery and the ACS: a steady rate and a burst. */
+  readonly ssoRequestRate: { perMinute: number; burst: number };
+  /** Ceilings across all addresses; they never refuse an address that has not failed (docs/credentials.md). */
+  readonly authFailuresPerClientIdPerMinute: number;
+  readonly signInFailuresPerEmailPerMinute: number;
   readonly sessionTtlMs: number;
   readonly metadataFetch: { timeoutMs: number; allowPrivateAddresses: boolean; caFile: string | undefined };
   /** Issuer of assertions to multiplexed SAML apps (PingOne used "PingConnect"). */
@@ -78,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     publicUrl,
+    publicUrlIsSet: e.PUBLIC_URL !== undefined,
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -85,6 +97,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     signInFailuresPerMinute: e.SIGN_IN_FAILURES_PER_MINUTE,
+    ssoRequestRate: { perMinute: e.SSO_REQUESTS_PER_MINUTE, burst: e.SSO_REQUESTS_BURST },
+    authFailuresPerClientIdPerMinute: e.AUTH_FAILURES_PER_CLIENT_ID_PER_MINUTE,
+    signInFailuresPerEmailPerMinute: e.SIGN_IN_FAILURES_PER_EMAIL_PER_MINUTE,
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     sharedIdpEntityId: e.SHARED_IDP_ENTITY_ID,
     metadataFetch: { timeoutMs: e.METADATA_FETCH_TIMEOUT_MS, allowPrivateAddresses: e.METADATA_FETCH_ALLOW_PRIVATE, caFile: e.METADATA_FETCH_CA_FILE },

@@ -5,12 +5,15 @@
 export type ErrorKind =
   | 'validation'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'unauthenticated'
   | 'forbidden'
   | 'rate_limited'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'uri_too_long'
+  | 'unavailable'
   | 'saml'
   | 'internal';
 
@@ -19,12 +22,15 @@ const statusByKind: Record<ErrorKind, number> = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  uri_too_long: 414,
   rate_limited: 429,
   saml: 400,
   internal: 500,
+  unavailable: 503,
 };
 
 /** Stable error codes; docs/errors.md lists them and a test keeps the two in sync. */
@@ -44,10 +50,12 @@ export const errorCodes = {
   METADATA_INVALID: 'validation',
   METADATA_FETCH_FAILED: 'validation',
   ROUTE_NOT_FOUND: 'not_found',
+  METHOD_NOT_ALLOWED: 'method_not_allowed',
   AUTHENTICATION_REQUIRED: 'unauthenticated',
   INVALID_CREDENTIALS: 'unauthenticated',
   MALFORMED_AUTHORIZATION: 'unauthenticated',
   TOO_MANY_ATTEMPTS: 'rate_limited',
+  TOO_MANY_REQUESTS: 'rate_limited',
   INVALID_SIGN_IN: 'unauthenticated',
   SETUP_TOKEN_INVALID: 'not_found',
   ADMIN_EXISTS: 'conflict',
@@ -58,6 +66,8 @@ export const errorCodes = {
   MALFORMED_REQUEST: 'validation',
   CSRF_TOKEN_INVALID: 'forbidden',
   INTERNAL_ERROR: 'internal',
+  URI_TOO_LONG: 'uri_too_long',
+  DATABASE_UNAVAILABLE: 'unavailable',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCodes;

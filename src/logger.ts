@@ -3,8 +3,15 @@ import pino, { type Logger } from 'pino';
 /** Query parameters whose values must never reach a log line. */
 const SECRET_QUERY = /([?&](?:token|secret|client_secret|password)=)[^&#]*/gi;
 
+/**
+ * The token exchange's path ends in the single-use token (`/sso/TXS/2.0/{1|2}/{tokenid}`): whoever
+ * reads it before the application does can exchange it. Matched case-insensitively and on any
+ * form segment, so a mistyped path that reaches the not-found handler is hidden too.
+ */
+const TOKEN_EXCHANGE_PATH = /^(\/+sso\/+TXS\/+2\.0\/+[^/?#]*\/+)[^?#]+/i;
+
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[REDACTED]');
+  return url.replace(TOKEN_EXCHANGE_PATH, '$1[REDACTED]').replace(SECRET_QUERY, '$1[REDACTED]');
 }
 
 /**

@@ -3,17 +3,32 @@ import { buildApp, type App } from './app.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
+import { openFailure } from './db/database-open-error.js';
+import { recordServerPublicUrl } from './db/repositories/settings-repository.js';
+import type { Account } from './domain/accounts/account-service.js';
 import type { Actor } from './domain/actor.js';
+import { isAppError } from './errors.js';
 
 /** Load config → open database → migrate → build app → listen; close on SIGTERM/SIGINT. */
 export async function serve(config: Config, logger: Logger): Promise<App> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, logger });
-  const app = await buildApp({ config, database, clock: systemClock, logger });
-
-  const starter = (accountId: string): Actor => ({ kind: 'operator', id: 'server-start', label: 'first start', accountId, sourceIp: 'local' });
-  const { account, created } = await app.services.accounts.ensureDefaultAccount(starter);
-  // The account's SAML signing key pair is generated on first start (and kept in the database).
-  await app.services.signingKeys.listKeys(account.id);
+  let app: App | undefined;
+  let account: Account;
+  let created: boolean;
+  try {
+    app = await buildApp({ config, database, clock: systemClock, logger });
+    const starter = (accountId: string): Actor => ({ kind: 'operator', id: 'server-start', label: 'first start', accountId, sourceIp: 'local' });
+    ({ account, created } = await app.services.accounts.ensureDefaultAccount(starter));
+    // The account's SAML signing key pair is generated on first start (and kept in the database).
+    await app.services.signingKeys.listKeys(account.id);
+    // So that `ssobridge admin create` and `account create` print this address even from a shell without PUBLIC_URL.
+    await recordServerPublicUrl(database.db, config.publicUrl);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    // A start writes (settings, first account, keys): a database that cannot be written stops it here.
+    throw isAppError(error) && error.code === 'DATABASE_UNAVAILABLE' ? openFailure(database.label, error) : error;
+  }
   await app.listen({ port: config.port, host: config.host });
 
   const consoleUrl = `${config.publicUrl}/console`;
@@ -29,7 +44,7 @@ export async function serve(config: Config, logger: Logger): Promise<App> {
   if (setupToken) {
     lines.push(
       '',
-      '  No admin exists yet. Create the first one with this one-time link (valid 24 hours; a restart issues a new one):',
+      '  No admin exists yet. Create the first one with this link (valid 24 hours, until the first admin exists):',
       `    ${consoleUrl}/setup?token=${setupToken}`,
       '  or from a shell:',
       `    npx ssobridge admin create --email you@example.com`,

@@ -18,7 +18,9 @@ import { createIdpMetadataService } from './domain/sso/idp-metadata-service.js';
 import { createSsoLog } from './domain/sso/sso-log.js';
 import { createSsoService } from './domain/sso/sso-service.js';
 import { createThrottle } from './domain/throttle/throttle.js';
+import { createAddressRateLimiter } from './domain/throttle/address-rate-limiter.js';
 import { createFormSubmissions } from './domain/form-submissions.js';
+import { createBrandingService } from './domain/branding/branding-service.js';
 
 /** Composition root: every domain service, built with explicit dependencies and no singletons. */
 export function createServices(deps: { config: Config; database: Database; clock: Clock; logger: Logger }) {
@@ -30,7 +32,12 @@ export function createServices(deps: { config: Config; database: Database; clock
     db,
     clock,
     cache: credentialCache,
-    throttle: createThrottle({ db, clock, limitPerMinute: config.authFailuresPerMinute }),
+    throttle: createThrottle({
+      db,
+      clock,
+      scope: 'api',
+      limits: { perAddress: config.authFailuresPerMinute, perIdentityAndAddress: config.authFailuresPerMinute, perIdentity: config.authFailuresPerClientIdPerMinute },
+    }),
     logger,
   });
   const credentials = createCredentialService({ db, clock, audit, changes: database.changes, cache: credentialCache });
@@ -50,7 +57,12 @@ export function createServices(deps: { config: Config; database: Database; clock
       db,
       clock,
       audit,
-      throttle: createThrottle({ db, clock, limitPerMinute: config.signInFailuresPerMinute }),
+      throttle: createThrottle({
+        db,
+        clock,
+        scope: 'sign-in',
+        limits: { perAddress: config.signInFailuresPerMinute, perIdentityAndAddress: config.signInFailuresPerMinute, perIdentity: config.signInFailuresPerEmailPerMinute },
+      }),
       sessionTtlMs: config.sessionTtlMs,
     }),
     credentials,
@@ -59,9 +71,13 @@ export function createServices(deps: { config: Config; database: Database; clock
     customers: createCustomerService({ db, clock, audit, signingKeys, fetchMetadata, publicUrl: config.publicUrl, views: customerViews }),
     signingKeys,
     sso,
+    /** Per-address fairness for initsso, discovery and the ACS (per instance, in memory). */
+    ssoRequestLimiter: createAddressRateLimiter({ clock, perMinute: config.ssoRequestRate.perMinute, burst: config.ssoRequestRate.burst }),
     ssoLog: createSsoLog({ db }),
     idpMetadata: createIdpMetadataService({ db, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId }),
     formSubmissions: createFormSubmissions({ db, clock }),
+    /** Account › Branding: what the account's end users see on our sign-in pages. */
+    branding: createBrandingService({ db, clock, audit }),
     async close() {
       sso.close();
       await clientAuthenticator.close();

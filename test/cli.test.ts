@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startServerProcess } from './helpers/server-process.js';
 
 const run = promisify(execFile);
 const cli = path.resolve('bin/ssobridge.js');
@@ -64,3 +67,99 @@ describe('ssobridge CLI', () => {
     expect(stderr).toContain('PORT:');
   });
 });
+
+/** Runs the CLI with `overrides` on top of the file's environment. */
+function ssobridgeWith(overrides: Record<string, string>, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [cli, ...args], { env: { ...env, ...overrides } }, (error, stdout, stderr) =>
+      resolve({ stdout, stderr, code: error ? Number((error as { code?: number }).code ?? 1) : 0 }),
+    );
+    child.stdin?.end();
+  });
+}
+
+describe('ssobridge CLI output', () => {
+  it('ends every command\'s output with a newline, an empty account list included', async () => {
+    const fresh = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ssobridge-cli-nl-')) };
+    try {
+      const commands = [['account', 'list'], ['--version'], ['--help'], ['account', 'create', '--name', 'Newline Co'], ['admin', 'create', '--email', 'nl@example.com'], ['account', 'list']];
+      for (const args of commands) {
+        const { stdout, code } = await ssobridgeWith(fresh, args);
+        expect(code, args.join(' ')).toBe(0);
+        expect(stdout.length, args.join(' ')).toBeGreaterThan(0);
+        expect(stdout.endsWith('\n'), `${args.join(' ')}: ${JSON.stringify(stdout.slice(-40))}`).toBe(true);
+      }
+    } finally {
+      fs.rmSync(fresh.DATA_DIR, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'])('ssobridge CLI links on %s', (dialect) => {
+  it('prints PUBLIC_URL in the sign-in and setup links when it is set', async () => {
+    const database = await cliDatabase(dialect);
+    try {
+      const withUrl = { ...database.env, PUBLIC_URL: 'https://sso.shell.example/' };
+      const admin = await ssobridgeWith(withUrl, ['admin', 'create', '--email', 'url@example.com']);
+      expect(admin.code, admin.stderr).toBe(0);
+      expect(admin.stdout).toContain('Sign in at https://sso.shell.example/console/sign-in\n');
+      const account = await ssobridgeWith(withUrl, ['account', 'create', '--name', 'Linked Co']);
+      expect(account.stdout).toMatch(/First admin \(24 h link\): +https:\/\/sso\.shell\.example\/console\/setup\?token=/);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it("prints the server's PUBLIC_URL from a shell without it, not a default host and port", async () => {
+    const database = await cliDatabase(dialect);
+    try {
+      const server = await startServerProcess({ ...database.env, PUBLIC_URL: 'https://sso.server.example' });
+      await server.stop();
+      const admin = await ssobridgeWith(database.env, ['admin', 'create', '--email', 'shell@example.com']);
+      expect(admin.code, admin.stderr).toBe(0);
+      expect(admin.stdout).toContain('Sign in at https://sso.server.example/console/sign-in\n');
+      expect(admin.stdout).not.toContain('127.0.0.1');
+      const account = await ssobridgeWith(database.env, ['account', 'create', '--name', 'Shell Co']);
+      expect(account.stdout).toContain('https://sso.server.example/console/setup?token=');
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('says the address is a default when neither the shell nor a server has given one', async () => {
+    const database = await cliDatabase(dialect);
+    try {
+      const admin = await ssobridgeWith(database.env, ['admin', 'create', '--email', 'nobody@example.com']);
+      expect(admin.code, admin.stderr).toBe(0);
+      expect(admin.stdout).toContain('Sign in at http://127.0.0.1:8080/console/sign-in\n');
+      expect(admin.stdout).toMatch(/PUBLIC_URL is not set .* default address/);
+      expect(admin.stdout.endsWith('\n')).toBe(true);
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+/** A fresh database for CLI runs: its own SQLite folder, or its own PostgreSQL database. */
+async function cliDatabase(dialect: string): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssobridge-cli-links-'));
+    return { env: { DATA_DIR: dir, DATABASE_URL: '', PUBLIC_URL: '' }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await admin.connect();
+  const name = `cli_links_${randomBytes(6).toString('hex')}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString(), PUBLIC_URL: '' },
+    async drop() {
+      const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}

@@ -41,6 +41,17 @@ export interface FloodRun {
   flood: WrkResult;
   duringCpu: CpuSeconds;
   connections: number;
+  /** The flood's client address (X-Forwarded-For); the valid client is 127.0.0.1. */
+  source: string;
+  /** Wall time from the flood's warm-up to its last round: the throttle's sliding minutes it spans. */
+  spanSeconds: number;
+  /** The flood's warm-up, before the measured rounds: where its first failures (argon2) land. */
+  warmUp?: WrkResult;
+  /** The flood with no valid client, for the server CPU it takes by itself. */
+  floodOnly: WrkResult;
+  floodOnlyCpu: CpuSeconds;
+  /** AUTH_FAILURES_PER_MINUTE in force. */
+  failuresPerMinute: number;
 }
 
 export interface StartupResult {
@@ -73,8 +84,8 @@ export const TARGETS = {
   authRatio: 0.8,
   startupMs: 2000,
   rssMb: 200,
-  /** Share of the flood that must be refused with 429 (without running the slow hash). */
-  floodRefusedShare: 0.95,
+  /** Share of its throughput the valid client must keep during the flood. */
+  floodKeptShare: 0.9,
 };
 
 const rps = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -158,10 +169,18 @@ function floodSection(results: BenchResults): { text: string; ok: boolean } {
   let ok = true;
   const rows = results.floods.map((f) => {
     const statuses = f.flood.statuses ?? {};
-    const total = Object.values(statuses).reduce((a, b) => a + b, 0);
-    const refused = statuses['429'] ?? 0;
-    const share = total > 0 ? refused / total : 0;
-    ok &&= share >= TARGETS.floodRefusedShare;
+    const kept = f.during.requestsPerSecond / f.alone.requestsPerSecond;
+    // Steadier on a shared machine: the server's event loop is what the flood could take from the
+    // valid client, so what it keeps is about 1 − (server CPU of the flood alone) / (server CPU of
+    // the valid client alone). CPU seconds per second of wrk run (wall time also has wrk's start and stop).
+    const floodCores = f.floodOnlyCpu.server / f.floodOnly.durationSeconds;
+    const validCores = f.aloneCpu.server / f.alone.durationSeconds;
+    const keptByCpu = 1 - floodCores / validCores;
+    // Only failures within the limit may reach argon2 (401); the rest is refused with 429 first.
+    const warmUpStatuses = f.warmUp?.statuses ?? {};
+    const hashed = (statuses['401'] ?? 0) + (warmUpStatuses['401'] ?? 0);
+    const hashedAllowed = f.failuresPerMinute * Math.ceil(f.spanSeconds / 60);
+    ok &&= kept >= TARGETS.floodKeptShare && hashed <= hashedAllowed;
     const mix = Object.entries(statuses)
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([code, n]) => `${code}: ${n.toLocaleString('en-US')}`)
@@ -170,15 +189,16 @@ function floodSection(results: BenchResults): { text: string; ok: boolean } {
       dialectName(f.dialect),
       `${rps(f.alone.requestsPerSecond)} (p99 ${ms(f.alone.p99Ms)} ms)`,
       `${rps(f.during.requestsPerSecond)} (p99 ${ms(f.during.p99Ms)} ms)`,
-      `${((f.during.requestsPerSecond / f.alone.requestsPerSecond) * 100).toFixed(0)} %`,
+      `${(kept * 100).toFixed(0)} % ${kept >= TARGETS.floodKeptShare ? '' : `**(expected ≥ ${TARGETS.floodKeptShare * 100} %)**`}`.trim(),
+      `${(keptByCpu * 100).toFixed(1)} % (flood alone: ${floodCores.toFixed(3)} server cores, ${rps(f.floodOnly.requestsPerSecond)} req/s)`,
       rps(f.flood.requestsPerSecond),
       mix,
-      `${(share * 100).toFixed(2)} % ${share >= TARGETS.floodRefusedShare ? '' : '**(expected ≥ 95 %)**'}`.trim(),
+      `${hashed} (at most ${hashedAllowed}; ${warmUpStatuses['401'] ?? 0} of them in the warm-up) ${hashed <= hashedAllowed ? '' : '**(too many)**'}`.trim(),
       `alone: ${cpuCell(f.aloneCpu, f.dialect === 'postgres')}<br>flood: ${cpuCell(f.duringCpu, f.dialect === 'postgres')}`,
     ];
   });
   const text = table(
-    ['database', 'valid req/s alone', 'valid req/s during flood', 'kept', 'flood req/s', 'flood statuses', 'flood refused with 429', 'CPU cores busy'],
+    ['database', 'valid req/s alone', 'valid req/s during flood', 'kept', 'kept, from server CPU', 'flood req/s', 'flood statuses', 'flood answers that ran argon2 (401)', 'CPU cores busy'],
     rows,
   );
   return { text, ok };
@@ -324,21 +344,29 @@ Target: (a) ≥ ${TARGETS.authRatio * 100} % of (b) — **${auth.ok ? 'met' : 'm
 
 ## 2. Flood of wrong secrets
 
-**What**: whether a client with a valid credential keeps being served while one source address
-floods the API with wrong secrets, and what the flood gets back.
+**What**: whether a client with a valid credential keeps its throughput while another source
+address floods its client ID with wrong secrets, and what the flood gets back.
 
-**How**: on the same bench server (real app), the valid client alone (\`wrk -t1
--c${results.floods[0]?.connections ?? '?'}\`) and the same while a second wrk (\`-t1 -c${results.floods[0]?.connections ?? '?'}\`,
-\`bench/wrk/flood.lua\`) sends, from the same loopback address, alternately the valid client's ID with
-a wrong secret and random client IDs with random secrets; ${st.duration} s each, in ${st.rounds} interleaved rounds.
-The throttle allows \`AUTH_FAILURES_PER_MINUTE\` (default 20) failed attempts per source address and
-per client ID per minute; the first ones run argon2 and get 401, the rest must get 429 without
-hashing. Both wrk processes compete with the server for the same ${results.machine.cpus} cores, so part of any drop
-is the flood generator's own CPU use (see the CPU column).
+**How**: on the same bench server (real app, which trusts loopback as a proxy), the valid client
+alone (\`wrk -t1 -c${results.floods[0]?.connections ?? '?'}\`, address 127.0.0.1) and the same while a second wrk
+(\`-t1 -c${results.floods[0]?.connections ?? '?'}\`, \`bench/wrk/flood.lua\`) sends wrong secrets for the valid client's ID as
+client address ${results.floods[0]?.source ?? '?'} (\`X-Forwarded-For\`); ${st.duration} s each, in ${st.rounds} interleaved rounds, after
+${st.warmup} s of flood alone as a warm-up (it takes the flood's first failures, which run argon2: a burst
+that an address gets once a minute, so the rounds measure a flood in progress).
+The throttle allows \`AUTH_FAILURES_PER_MINUTE\` (${results.floods[0]?.failuresPerMinute ?? 20}) failed attempts a minute per
+source address and per (client ID, address); those run argon2 and get 401, the rest get 429
+without hashing, and a refusal of an address already known to be blocked is held for 1 s before
+it is sent, so the flood's connections mostly wait instead of taking the server's time. The
+per-client-ID ceiling (\`AUTH_FAILURES_PER_CLIENT_ID_PER_MINUTE\`) is not reached by one address. Both
+wrk processes compete with the server for the same ${results.machine.cpus} cores. The second "kept" column is
+1 − (server CPU the flood takes with no valid client, measured in interleaved rounds of its own) /
+(server CPU the valid client takes alone): what the flood costs the server itself, which other jobs
+on a shared machine move much less than req/s.
 
 ${flood.text}
 
-Expected: the flood is refused with 429 (≥ ${TARGETS.floodRefusedShare * 100} %) — **${flood.ok ? 'met' : 'missed'}**.
+Targets: the valid client keeps ≥ ${TARGETS.floodKeptShare * 100} % of its requests per second, and no more of the flood
+reaches argon2 than the per-address limit allows in the minutes the flood spans — **${flood.ok ? 'met' : 'missed'}**.
 
 ## 3. Start-up and memory
 

@@ -1,6 +1,6 @@
--- A flood of wrong HTTP Basic secrets from one source address (loopback):
--- even requests use the valid client's ID with a wrong secret, odd requests a random client ID.
--- Usage: wrk ... -s flood.lua <url> -- <valid client id>
+-- A flood of wrong HTTP Basic secrets for the valid client's ID, from one source address: the
+-- address given (sent as X-Forwarded-For to a server that trusts loopback as a proxy), or loopback.
+-- Usage: wrk ... -s flood.lua <url> -- <valid client id> [<flood source address>]
 -- Prints WRK_JSON {...} with the same fields as report.lua plus "statuses": {code: count}.
 
 local b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -52,11 +52,12 @@ local POOL_SIZE = 2048
 function init(args)
   math.randomseed(os.time() * 1000 + (tid or 0))
   local validClientId = args[1] or randomUuid()
+  local source = args[2]
   statuses = {}
   for i = 1, POOL_SIZE do
-    local clientId = (i % 2 == 0) and validClientId or randomUuid()
-    local header = 'Basic ' .. base64(clientId .. ':ssbs_' .. randomString(43))
-    pool[i] = wrk.format('GET', nil, { ['Authorization'] = header })
+    local headers = { ['Authorization'] = 'Basic ' .. base64(validClientId .. ':ssbs_' .. randomString(43)) }
+    if source then headers['X-Forwarded-For'] = source end
+    pool[i] = wrk.format('GET', nil, headers)
   end
 end
 

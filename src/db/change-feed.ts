@@ -36,7 +36,9 @@ type FeedOptions =
 
 const SQLITE_POLL_MS = 200;
 const SQLITE_RETENTION_MS = 60_000;
-const PG_RECONNECT_MS = 500;
+/** Reconnection waits this long after the first failure, doubling per failure up to the maximum. */
+const PG_RECONNECT_MS = 250;
+const PG_RECONNECT_MAX_MS = 10_000;
 /** The PostgreSQL listener notifies itself this often, so a silently dead connection shows. */
 const PG_HEARTBEAT_MS = 250;
 /** Past this without a heartbeat, the listener connection is replaced. */
@@ -124,15 +126,26 @@ function postgresListen(
   let confirmedAt = 0;
   const heartbeat = JSON.stringify({ topic: HEARTBEAT_TOPIC, key: '' });
 
+  // Consecutive failed connection attempts, for the backoff; reset by a working connection.
+  let failures = 0;
+  const scheduleReconnect = () => {
+    const delay = Math.min(PG_RECONNECT_MAX_MS, PG_RECONNECT_MS * 2 ** failures);
+    failures++;
+    // Jitter, so that instances cut off together do not all return in the same instant.
+    reconnectTimer = setTimeout(() => void connect().catch(() => undefined), delay * (0.75 + Math.random() / 2)).unref();
+    return delay;
+  };
+
   const replace = (c: pg.Client, reason: string, error?: unknown) => {
     if (stopped || client !== c) return;
     client = undefined;
-    logger.warn({ err: error, reason }, 'change feed connection lost; dropping caches and reconnecting');
     emitReset();
     // end() waits for a reply that a dead connection never sends; destroy the socket instead.
-    (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    c.connection.stream.destroy();
     void c.end().catch(() => undefined);
-    reconnectTimer = setTimeout(() => void connect().catch((e: unknown) => logger.warn({ err: e }, 'change feed reconnect failed')), PG_RECONNECT_MS).unref();
+    const retryInMs = scheduleReconnect();
+    const message = reason === 'connect failed' ? 'change feed could not connect; retrying' : 'change feed connection lost; caches are bypassed until it is back';
+    logger.warn({ err: error, reason, retryInMs }, message);
   };
 
   const connect = async (): Promise<void> => {
@@ -156,6 +169,8 @@ function postgresListen(
       replace(c, 'connect failed', error);
       throw error;
     }
+    if (failures > 0) logger.info({ afterFailures: failures }, 'change feed connection restored');
+    failures = 0;
     confirmedAt = Date.now();
     heartbeatPending = false;
     // Anything changed while we were not listening is unknown: start from empty caches.

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { createChangeFeed, type ChangeFeed } from './change-feed.js';
+import { classifyDatabaseFault, describePostgresUrl, driverErrorCode, explainDriverError } from './database-faults.js';
+import { DatabaseOpenError, openFailure } from './database-open-error.js';
+import { guardDialect } from './guarded-dialect.js';
 import { migrationsFor } from './migrations/index.js';
 import type { DB } from './schema.js';
 
@@ -13,6 +16,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  /** The database for people and logs: the SQLite file, or the PostgreSQL server without its password. */
+  readonly label: string;
   /** Notifications of changes made by any instance sharing this database (this one included). */
   readonly changes: ChangeFeed;
   close(): Promise<void>;
@@ -32,38 +37,72 @@ export interface DatabaseOptions {
 // well inside Number's safe range.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
+/** A server that does not answer within this is treated as unreachable (503), not waited on. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = options.url ? await openPostgres(options.url, options) : openSqlite(options.dataDir, options);
   try {
     await migrateToLatest(database, options.url ? options.schema : undefined);
     await database.changes.start();
   } catch (error) {
-    await database.close();
-    throw error;
+    await database.close().catch(() => undefined);
+    throw error instanceof DatabaseOpenError ? error : openFailure(database.label, error);
   }
   return database;
 }
 
 function openSqlite(dataDir: string, options: DatabaseOptions): Database {
   const inMemory = dataDir === ':memory:';
-  if (!inMemory) fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = inMemory ? ':memory:' : path.join(dataDir, 'ssobridge.sqlite');
-  const sqlite = new BetterSqlite3(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const label = `SQLite database ${file}`;
+  let sqlite: BetterSqlite3.Database;
+  try {
+    if (!inMemory) fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    sqlite = new BetterSqlite3(file);
+  } catch (error) {
+    throw openFailure(label, error);
+  }
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+  } catch (error) {
+    sqlite.close();
+    throw openFailure(label, error);
+  }
+  const dialect = guardDialect(new TransactionalDdlSqliteDialect({ database: withStatementCache(sqlite) }), { database: label, inTransaction: () => sqlite.inTransaction });
+  const db = new Kysely<DB>({ dialect });
   const changes = createChangeFeed({ dialect: 'sqlite', db, logger: options.logger });
   return {
     db,
     dialect: 'sqlite',
+    label,
     changes,
     async close() {
       await changes.stop();
       await db.destroy();
     },
   };
+}
+
+/**
+ * SQLite runs DDL inside transactions, but Kysely's SQLite adapter says it does not, so its
+ * migrator would run each migration statement by statement: one that failed halfway would stay
+ * half applied. Saying so makes the migrator run a start's pending migrations in one transaction,
+ * as on PostgreSQL: a failed migration changes nothing (docs/operations.md, Upgrading).
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class TransactionalDdlSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
 
 /**
@@ -91,26 +130,67 @@ function withStatementCache(sqlite: BetterSqlite3.Database): BetterSqlite3.Datab
   });
 }
 
+/**
+ * Every connection says who it is (`application_name`), so an operator can find this server's
+ * connections in pg_stat_activity: `<name>-pool` for requests, `<name>-listen` for the change
+ * feed, `<name>-admin` for creating a schema at start. `<name>` is the URL's own
+ * application_name parameter, or `ssobridge`.
+ */
+function applicationNames(url: string): { pool: string; listen: string; admin: string; connectionString: string } {
+  let base = 'ssobridge';
+  let connectionString = url;
+  try {
+    const parsed = new URL(url);
+    base = parsed.searchParams.get('application_name') || base;
+    // node-postgres lets a URL parameter override the configured name; ours carry a role suffix.
+    parsed.searchParams.delete('application_name');
+    connectionString = parsed.toString();
+  } catch {
+    // pg reports an unparsable URL itself, with its own words, when it connects.
+  }
+  return { pool: `${base}-pool`, listen: `${base}-listen`, admin: `${base}-admin`, connectionString };
+}
+
+/** A connection that fails outside a query would emit an unhandled 'error' and end the process; log it instead. */
+function logConnectionErrors(client: pg.Client, logger: Logger, label: string, applicationName: string): void {
+  client.on('error', (error) => logger.warn({ err: error, database: label, applicationName }, 'PostgreSQL connection lost; it will be replaced'));
+}
+
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const schema = options.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+  const names = applicationNames(url);
+  const label = describePostgresUrl(url);
   if (schema) {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
+    const admin = new pg.Client({ connectionString: names.connectionString, application_name: names.admin, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    logConnectionErrors(admin, options.logger, label, names.admin);
     try {
+      await admin.connect();
       await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } catch (error) {
+      throw openFailure(label, error);
     } finally {
-      await admin.end();
+      await admin.end().catch(() => undefined);
     }
   }
-  const clientConfig: pg.ClientConfig = { connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) };
-  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10 });
-  pool.on('error', (error) => options.logger.error({ err: error }, 'idle PostgreSQL connection failed'));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const changes = createChangeFeed({ dialect: 'postgres', db, logger: options.logger, clientConfig, channel: `ssobridge_${schema ?? 'public'}` });
+  const clientConfig: pg.ClientConfig = { connectionString: names.connectionString, ...(schema ? { options: `-c search_path=${schema}` } : {}) };
+  const pool = new pg.Pool({ ...clientConfig, application_name: names.pool, max: options.poolSize ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+  // Checked-out clients have no listener of pg-pool's own: attach ours to every client for its whole life.
+  pool.on('connect', (client) => logConnectionErrors(client, options.logger, label, names.pool));
+  // Idle clients' errors reach the pool too; the client's own listener has logged them already.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: guardDialect(new PostgresDialect({ pool }), { database: `${label} (${names.pool})` }) });
+  const changes = createChangeFeed({
+    dialect: 'postgres',
+    db,
+    logger: options.logger,
+    clientConfig: { ...clientConfig, application_name: names.listen },
+    channel: `ssobridge_${schema ?? 'public'}`,
+  });
   return {
     db,
     dialect: 'postgres',
+    label,
     changes,
     async close() {
       await changes.stop();
@@ -127,7 +207,30 @@ async function migrateToLatest(database: Database, schema: string | undefined): 
     // Kysely looks its bookkeeping tables up by schema name, not through search_path.
     ...(schema && { migrationTableSchema: schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let outcome = await migrator.migrateToLatest();
+  // Kysely looks for its tables by listing every schema's tables; a schema another client drops
+  // meanwhile fails that listing (3F000, invalid_schema_name) though it is not ours. Look again.
+  for (let attempt = 1; attempt < 3 && driverErrorCode(outcome.error) === '3F000'; attempt++) outcome = await migrator.migrateToLatest();
+  const { error, results } = outcome;
+  if (!error) return;
+  if (classifyDatabaseFault(error)) throw openFailure(database.label, error);
+  const unknown = (await executedMigrations(database.db, schema).catch(() => [])).filter((name) => !(name in migrations));
+  if (unknown.length > 0) {
+    throw new DatabaseOpenError(
+      `The database (${database.label}) was migrated by a newer version of ssobridge: it has ${unknown.length === 1 ? 'migration' : 'migrations'} ${unknown.join(', ')}, which this version does not know. Run that newer version, or restore a backup taken before the upgrade.`,
+      { cause: error },
+    );
+  }
   const failed = results?.find((r) => r.status === 'Error');
-  if (error) throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+  throw new DatabaseOpenError(
+    `Could not migrate the database (${database.label})${failed ? `: migration ${failed.migrationName} failed` : ''}: ${explainDriverError(error)}`,
+    { cause: error },
+  );
+}
+
+/** Names of the migrations recorded in the database (Kysely's bookkeeping table). */
+async function executedMigrations(db: Kysely<DB>, schema: string | undefined): Promise<string[]> {
+  const table = schema ? sql.table(`${schema}.kysely_migration`) : sql.table('kysely_migration');
+  const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+  return rows.map((r) => r.name);
 }

@@ -96,6 +96,8 @@ export interface CustomersTable {
   idp_id: string;
   entity_id: Generated<string>;
   enabled: Generated<number>;
+  /** 1 when the connection accepts IdP-initiated logins (unsolicited responses). */
+  idp_initiated_login: Generated<number>;
   /** JSON of the IdP settings (see domain/connections/customer-schemas.ts). */
   settings: Generated<string>;
   created_at: number;
@@ -187,6 +189,24 @@ export interface SsoEventsTable {
   reason: string;
   assertion_id: string | null;
   request_id: string;
+  /** What the reason alone does not say (0008); null for most events. */
+  detail: string | null;
+}
+
+/** An account's end-user branding (0010); absent until the account saves it. */
+export interface AccountBrandingTable {
+  account_id: string;
+  display_name: string;
+  /** `#rrggbb`, lower case. */
+  accent_color: string;
+  /** The uploaded image (PNG or JPEG, at most 64 KiB); null when the account has none. */
+  logo: Buffer | null;
+  logo_type: string | null;
+  /** Hex SHA-256 of `logo`: the logo's public name, so its URL changes whenever it does. */
+  logo_sha256: string | null;
+  logo_width: number | null;
+  logo_height: number | null;
+  updated_at: number;
 }
 
 export interface DB {
@@ -209,4 +229,5 @@ export interface DB {
   used_assertions: UsedAssertionsTable;
   sso_tokens: SsoTokensTable;
   sso_events: SsoEventsTable;
+  account_branding: AccountBrandingTable;
 }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/** What secureUrlSchema accepts, worded once for its error message, the console's hints and the docs. */
+export const SECURE_URL_RULE = `an https:// URL (http:// is accepted only for ${LOOPBACK_HOSTS.slice(0, -1).join(', ')} and ${LOOPBACK_HOSTS.at(-1)})`;
 
 /**
  * An absolute https URL. Plain http is accepted only for loopback hosts, which never cross a
@@ -12,11 +15,11 @@ export const secureUrlSchema = z
   .refine((value) => {
     try {
       const url = new URL(value);
-      return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+      return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
     } catch {
       return false;
     }
-  }, 'must be an absolute https:// URL')
+  }, `must be ${SECURE_URL_RULE}`)
   .refine((value) => {
     try {
       const url = new URL(value);

@@ -18,6 +18,8 @@ export function toAppError(error: unknown): AppError {
     case 'FST_CSRF_INVALID_TOKEN':
     case 'FST_CSRF_MISSING_SECRET':
       return new AppError('CSRF_TOKEN_INVALID', 'This form has expired or did not come from this site. Reload the page and try again.', { cause: error });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('URI_TOO_LONG', 'A path segment is too long (at most 1024 characters once URL-encoded; an idpId has at most 255).', { cause: error });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new AppError('MALFORMED_REQUEST', 'The request body is not valid JSON.', { cause: error });

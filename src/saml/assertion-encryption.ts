@@ -8,6 +8,7 @@ import { NS } from './xml.js';
  * certificate (SAML core §2.3.4): AES-256-GCM content, RSA-OAEP key transport.
  */
 export async function encryptAssertionInResponse(responseXml: string, certificatePem: string): Promise<string> {
+  // Not untrusted XML (no pre-scan): the response was built and signed here a moment ago.
   const document = new DOMParser().parseFromString(responseXml, 'text/xml');
   const assertion = document.getElementsByTagNameNS(NS.saml, 'Assertion')[0];
   if (!assertion) throw new Error('the response has no assertion to encrypt');

@@ -1,6 +1,7 @@
 import type { Element } from '@xmldom/xmldom';
 import { CertificateParseError, parseCertificate, type CertificateInfo } from './certificates.js';
 import { BINDINGS, childElements, descendantElements, NS, parseUntrustedXml, XmlRejectedError } from './xml.js';
+import { XML_LIMITS } from './xml-limits.js';
 
 /** What an IdP's SAML metadata tells us, reduced to what a customer connection needs. */
 export interface IdpMetadata {
@@ -14,7 +15,7 @@ export interface IdpMetadata {
 
 export class MetadataError extends Error {}
 
-export const MAX_METADATA_BYTES = 1024 * 1024;
+export const MAX_METADATA_BYTES = XML_LIMITS.idpMetadata.maxBytes;
 
 const bindingName = (uri: string | null): 'redirect' | 'post' | undefined =>
   uri === BINDINGS.redirect ? 'redirect' : uri === BINDINGS.post ? 'post' : undefined;
@@ -23,7 +24,7 @@ const bindingName = (uri: string | null): 'redirect' | 'post' | undefined =>
 export function parseIdpMetadata(xml: string): IdpMetadata {
   let root: Element;
   try {
-    root = parseUntrustedXml(xml, MAX_METADATA_BYTES).documentElement!;
+    root = parseUntrustedXml(xml, 'idpMetadata').documentElement!;
   } catch (error) {
     if (error instanceof XmlRejectedError) throw new MetadataError(`The metadata ${error.message}.`);
     throw error;

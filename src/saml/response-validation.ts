@@ -1,7 +1,9 @@
+import { createVerify } from 'node:crypto';
 import type { Document, Element, Node } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import { ExclusiveCanonicalization, findAncestorNs, SignedXml } from 'xml-crypto';
 import { reject, SamlRejection } from './saml-rejection.js';
 import { childElements, descendantElements, NS, parseUntrustedXml, XmlRejectedError } from './xml.js';
+import { XML_LIMITS } from './xml-limits.js';
 
 /** What the response must match: everything comes from our own configuration, never from the message. */
 export interface ResponseExpectations {
@@ -37,7 +39,7 @@ export interface ResponseRouting {
   inResponseTo: string | null;
 }
 
-export const MAX_RESPONSE_BYTES = 256 * 1024;
+export const MAX_RESPONSE_BYTES = XML_LIMITS.samlResponse.maxBytes;
 
 const PROTOCOL_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
@@ -49,6 +51,12 @@ const ALLOWED_SIGNATURE_ALGORITHMS = new Set([
 const ALLOWED_DIGESTS = new Set(['http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2001/04/xmldsig-more#sha384', 'http://www.w3.org/2001/04/xmlenc#sha512']);
 const ALLOWED_TRANSFORMS = new Set(['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#']);
 const ALLOWED_C14N = new Set(['http://www.w3.org/2001/10/xml-exc-c14n#']);
+/** Node's name of each accepted signature algorithm, for the first look at SignedInfo. */
+const NODE_SIGNATURE_ALGORITHMS: Record<string, string> = {
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256': 'RSA-SHA256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384': 'RSA-SHA384',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512': 'RSA-SHA512',
+};
 
 /** Decodes the SAMLResponse form field: size-capped (after removing line breaks), strict base64, UTF-8. */
 function decodeMessage(samlResponse: string): string {
@@ -64,15 +72,31 @@ function decodeMessage(samlResponse: string): string {
   return bytes.toString('utf8');
 }
 
-function parseResponseDocument(samlResponse: string): { document: Document; xml: string } {
-  const xml = decodeMessage(samlResponse);
-  let document: Document;
+/**
+ * Parses response XML within the response limits (the pre-scan runs before any DOM is built):
+ * the posted message, and the signed bytes xml-crypto hands back.
+ */
+function parseResponseXml(xml: string): Document {
   try {
-    document = parseUntrustedXml(xml, MAX_RESPONSE_BYTES);
+    return parseUntrustedXml(xml, 'samlResponse');
   } catch (error) {
-    if (error instanceof XmlRejectedError) reject('XML_REJECTED', `The SAML response ${error.message}.`, 'SAML core §1.3: no DTDs; XML must be well-formed');
+    if (error instanceof XmlRejectedError) {
+      reject('XML_REJECTED', `The SAML response ${error.message}.`, 'SAML core §1.3: no DTDs; XML must be well-formed; ssobridge limits on message structure (denial of service)');
+    }
     throw error;
   }
+}
+
+/** A posted response, decoded and parsed once: routing reads it, then validation checks it. */
+export interface ParsedResponse {
+  readonly xml: string;
+  readonly document: Document;
+}
+
+/** Decodes and parses the SAMLResponse field (size, base64, pre-scan, XML), refusing anything but a samlp:Response. */
+export function parseSamlResponse(samlResponse: string): ParsedResponse {
+  const xml = decodeMessage(samlResponse);
+  const document = parseResponseXml(xml);
   const root = document.documentElement!;
   if (root.namespaceURI !== NS.samlp || root.localName !== 'Response') {
     reject('NOT_A_RESPONSE', 'The message is not a samlp:Response.', 'SAML core §3.3.3');
@@ -80,34 +104,25 @@ function parseResponseDocument(samlResponse: string): { document: Document; xml:
   return { document, xml };
 }
 
+const parsedOf = (response: string | ParsedResponse) => (typeof response === 'string' ? parseSamlResponse(response) : response);
+
 /** Reads the issuer and InResponseTo without trusting them, to find the connection and transaction. */
-export function peekResponse(samlResponse: string): ResponseRouting {
-  const root = parseResponseDocument(samlResponse).document.documentElement!;
+export function peekResponse(response: string | ParsedResponse): ResponseRouting {
+  const root = parsedOf(response).document.documentElement!;
   const issuer = childElements(root, NS.saml, 'Issuer')[0]?.textContent?.trim() ?? childElements(childElements(root, NS.saml, 'Assertion')[0] ?? root, NS.saml, 'Issuer')[0]?.textContent?.trim() ?? null;
   return { issuer, inResponseTo: root.getAttribute('InResponseTo') || null };
 }
 
-/** SAML messages are shallow; a deep tree is an attack on recursive code (ours and xml-crypto's). */
-const MAX_DEPTH = 64;
-/**
- * Real responses have well under a thousand nodes; signature checking costs grow with the node
- * count before the signature value is even looked at, so a huge tree is refused up front.
- */
-const MAX_NODES = 5_000;
-
 /**
  * One pass over every node, without recursion: refuses comments and processing instructions
- * (exc-c14n drops them, so signed and read text could differ), repeated IDs (signature wrapping),
- * and trees deeper than MAX_DEPTH.
+ * (exc-c14n drops them, so signed and read text could differ) and repeated IDs (signature
+ * wrapping). Size, depth and node counts were bounded by the pre-scan before the DOM existed.
  */
 function checkStructure(document: Document): void {
   const seen = new Set<string>();
-  const stack: { node: Node; depth: number }[] = [{ node: document.documentElement!, depth: 1 }];
-  let nodes = 0;
+  const stack: Node[] = [document.documentElement!];
   while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
-    if (++nodes > MAX_NODES) reject('XML_REJECTED', `The SAML response has more than ${MAX_NODES} XML nodes.`, 'ssobridge limit on message structure (denial of service)');
-    if (depth > MAX_DEPTH) reject('XML_REJECTED', `The SAML response is nested deeper than ${MAX_DEPTH} levels.`, 'ssobridge limit on message structure (denial of service)');
+    const node = stack.pop()!;
     if (node.nodeType === 7 || node.nodeType === 8) {
       reject(
         'COMMENT_OR_PROCESSING_INSTRUCTION',
@@ -125,15 +140,59 @@ function checkStructure(document: Document): void {
         }
       }
     }
-    for (let child = node.firstChild; child; child = child.nextSibling) stack.push({ node: child, depth: depth + 1 });
+    for (let child = node.firstChild; child; child = child.nextSibling) stack.push(child);
   }
 }
 
 const text = (element: Element | undefined) => element?.textContent?.trim() ?? '';
 const parseTime = (value: string | null) => (value ? Date.parse(value) : Number.NaN);
 
+/** xmldom builds the DOM xml-crypto works on (it parses with xmldom itself); these guards tell TypeScript so. */
+const isDomElement = (node: unknown): node is globalThis.Element => typeof node === 'object' && node !== null && (node as { nodeType?: unknown }).nodeType === 1;
+const isDomDocument = (node: unknown): node is globalThis.Document => typeof node === 'object' && node !== null && (node as { nodeType?: unknown }).nodeType === 9;
+
+/** The SignatureValue as xml-crypto reads it: the first text of a SignatureValue element, without line breaks. */
+function signatureValueOf(signature: Element): string {
+  for (const element of Array.from(signature.getElementsByTagNameNS('*', 'SignatureValue'))) {
+    for (let child = element.firstChild; child; child = child.nextSibling) {
+      if (child.nodeType === 3 || child.nodeType === 4) return (child.nodeValue ?? '').replace(/\r?\n/g, '');
+    }
+  }
+  return '';
+}
+
+/**
+ * The pinned certificates whose key made the SignatureValue over SignedInfo, canonicalized as
+ * xml-crypto canonicalizes it when it checks the signature (its exclusive canonicalizer, on the
+ * same node, with the same options). Only a first look: xml-crypto's own check (the reference,
+ * its digest, then the signature) searches the whole document with XPath several times, at tens
+ * of µs per node, and would do so for every pinned certificate. So a forged signature costs one
+ * canonicalization of SignedInfo and one RSA check per certificate; a certificate that passes is
+ * then checked by xml-crypto in full, which alone decides.
+ */
+function certificatesThatSigned(document: Document, signature: Element, signedInfo: Element, algorithm: string, certificates: readonly string[]): readonly string[] {
+  const clone = signedInfo.cloneNode(true);
+  const nodeAlgorithm = NODE_SIGNATURE_ALGORITHMS[algorithm];
+  if (!isDomElement(clone) || !isDomDocument(document) || !nodeAlgorithm) return certificates;
+  // Ancestors' namespaces count only for the prefixes of an InclusiveNamespaces PrefixList;
+  // xml-crypto takes them from the first SignedInfo of the document, and so does this.
+  const hasPrefixList = signedInfo.getElementsByTagNameNS('*', 'InclusiveNamespaces').length > 0;
+  const canonical = new ExclusiveCanonicalization().process(clone, {
+    defaultNsForPrefix: SignedXml.defaultNsForPrefix,
+    ancestorNamespaces: hasPrefixList ? findAncestorNs(document, "//*[local-name()='SignedInfo']") : [],
+  });
+  const value = signatureValueOf(signature);
+  return certificates.filter((certificate) => {
+    try {
+      return createVerify(nodeAlgorithm).update(canonical).verify(certificate, value, 'base64');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Verifies one enveloped signature against the pinned certificates and returns the signed XML. */
-function verifyEnvelopedSignature(xml: string, signature: Element, signedElement: Element, certificates: readonly string[]): string {
+function verifyEnvelopedSignature(document: Document, xml: string, signature: Element, signedElement: Element, certificates: readonly string[]): string {
   const signedInfo = childElements(signature, NS.ds, 'SignedInfo')[0];
   const method = signedInfo && childElements(signedInfo, NS.ds, 'SignatureMethod')[0]?.getAttribute('Algorithm');
   const c14n = signedInfo && childElements(signedInfo, NS.ds, 'CanonicalizationMethod')[0]?.getAttribute('Algorithm');
@@ -153,28 +212,37 @@ function verifyEnvelopedSignature(xml: string, signature: Element, signedElement
   if (transforms.some((t) => !ALLOWED_TRANSFORMS.has(t))) {
     reject('WEAK_ALGORITHM', `The signature uses a transform that is not accepted (${transforms.join(', ')}).`, 'SAML core §5.4.4: enveloped-signature and exclusive C14N only');
   }
-  for (const certificate of certificates) {
+  if (!isDomElement(signature)) return reject('SIGNATURE_INVALID', 'The signature is not an element.', 'XML-DSig §4.1');
+  for (const certificate of certificatesThatSigned(document, signature, signedInfo!, method!, certificates)) {
     // The certificate comes from our configuration only; KeyInfo in the message is ignored.
     const verifier = new SignedXml({ publicCert: certificate, getCertFromKeyInfo: () => null });
-    verifier.loadSignature(signature as unknown as globalThis.Node);
-    let valid = false;
+    // SAML references elements by their ID attribute (checked above). xml-crypto would also look
+    // for Id and id, each a search of the whole document; an ID repeated under any of the three
+    // names was already refused (DUPLICATE_ID).
+    verifier.idAttributes = ['ID'];
+    verifier.loadSignature(signature);
+    let valid: boolean;
     try {
       valid = verifier.checkSignature(xml);
     } catch {
-      valid = false;
+      // Thrown when the signature value does not verify with this key: the next one may.
+      continue;
     }
-    const signed = valid ? verifier.getSignedReferences() : [];
-    if (valid && signed.length === 1) return signed[0]!;
+    // false: a reference or its digest does not match, which no other key can change.
+    if (!valid) break;
+    const signed = verifier.getSignedReferences();
+    if (signed.length === 1) return signed[0]!;
   }
   return reject('SIGNATURE_INVALID', 'The signature does not verify with any certificate configured for this identity provider.', 'SAML core §5.4: signatures are verified with the IdP\'s known key');
 }
 
 /**
  * Validates a SAML Response from a customer's IdP as an ordered list of checks, each citing the
- * rule it enforces. The identity is read only from the XML whose signature verified.
+ * rule it enforces. The identity is read only from the XML whose signature verified. Takes the
+ * posted field, or the response the ACS already parsed for routing (it is not parsed twice).
  */
-export function validateSamlResponse(samlResponse: string, expect: ResponseExpectations): ValidatedAssertion {
-  const { document, xml } = parseResponseDocument(samlResponse);
+export function validateSamlResponse(posted: string | ParsedResponse, expect: ResponseExpectations): ValidatedAssertion {
+  const { document, xml } = parsedOf(posted);
   const response = document.documentElement!;
   checkStructure(document);
 
@@ -226,15 +294,15 @@ export function validateSamlResponse(samlResponse: string, expect: ResponseExpec
   // Read everything that follows from the signed bytes, never from the document we parsed.
   let signedAssertionXml: string;
   if (assertionSignature) {
-    if (responseSignature) verifyEnvelopedSignature(xml, responseSignature, response, expect.idpCertificatesPem);
-    signedAssertionXml = verifyEnvelopedSignature(xml, assertionSignature, assertion, expect.idpCertificatesPem);
+    if (responseSignature) verifyEnvelopedSignature(document, xml, responseSignature, response, expect.idpCertificatesPem);
+    signedAssertionXml = verifyEnvelopedSignature(document, xml, assertionSignature, assertion, expect.idpCertificatesPem);
   } else {
-    const signedResponse = parseUntrustedXml(verifyEnvelopedSignature(xml, responseSignature!, response, expect.idpCertificatesPem), MAX_RESPONSE_BYTES);
+    const signedResponse = parseResponseXml(verifyEnvelopedSignature(document, xml, responseSignature!, response, expect.idpCertificatesPem));
     const inner = childElements(signedResponse.documentElement!, NS.saml, 'Assertion');
     if (inner.length !== 1) reject('ASSERTION_COUNT', 'The signed response does not contain exactly one assertion.', 'SAML profiles §4.1.4.2');
     signedAssertionXml = inner[0]!.toString();
   }
-  const signed = parseUntrustedXml(signedAssertionXml, MAX_RESPONSE_BYTES).documentElement!;
+  const signed = parseResponseXml(signedAssertionXml).documentElement!;
   if (signed.namespaceURI !== NS.saml || signed.localName !== 'Assertion') reject('ASSERTION_COUNT', 'The signed element is not an assertion.', 'SAML core §2.3.3');
   return checkAssertion(signed, expect);
 }

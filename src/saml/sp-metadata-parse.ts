@@ -1,6 +1,5 @@
 import type { Element } from '@xmldom/xmldom';
 import { CertificateParseError, parseCertificate } from './certificates.js';
-import { MAX_METADATA_BYTES } from './idp-metadata.js';
 import { BINDINGS, childElements, descendantElements, NS, parseUntrustedXml, XmlRejectedError } from './xml.js';
 
 /** What a SAML application's (SP's) metadata tells us, reduced to the fields of a SAML app. */
@@ -40,12 +39,12 @@ function defaultIndexed(elements: Element[]): Element | undefined {
 
 /**
  * Parses one SP's metadata (an EntityDescriptor, or an EntitiesDescriptor holding exactly one
- * SP) with the strict XML parser: no DTDs, size-capped.
+ * SP) with the strict XML parser: no DTDs, within the SP metadata limits of xml-limits.ts.
  */
 export function parseSpMetadata(xml: string): SpMetadata {
   let root: Element;
   try {
-    root = parseUntrustedXml(xml, MAX_METADATA_BYTES).documentElement!;
+    root = parseUntrustedXml(xml, 'spMetadata').documentElement!;
   } catch (error) {
     if (error instanceof XmlRejectedError) throw new SpMetadataError(`The metadata ${error.message}.`);
     throw error;

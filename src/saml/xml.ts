@@ -1,4 +1,6 @@
 import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
+import { XML_LIMITS, type XmlInputKind } from './xml-limits.js';
+import { prescanXml } from './xml-prescan.js';
 
 export const NS = {
   md: 'urn:oasis:names:tc:SAML:2.0:metadata',
@@ -15,14 +17,17 @@ export const BINDINGS = {
 export class XmlRejectedError extends Error {}
 
 /**
- * Parses untrusted XML strictly: no DTD of any kind (so no entities, no XXE, no billion laughs —
- * SAML never needs one), size-capped, and any parser warning or error is fatal.
+ * Parses untrusted XML strictly: first the bounded pre-scan (size, depth, nodes, attributes,
+ * references, no DTD of any kind — so no entities, no XXE, no billion laughs; SAML never needs
+ * one) with the limits of this kind of input, so that no DOM is built from a hostile document;
+ * then the parser, where any warning or error is fatal. This is the only way untrusted XML
+ * becomes a DOM (xml-crypto re-parses only text that passed here).
  */
-export function parseUntrustedXml(input: string, maxBytes: number): Document {
+export function parseUntrustedXml(input: string, kind: XmlInputKind): Document {
   // A UTF-8 byte order mark is legal at the start of a document; some IdPs publish one.
   const xml = input.startsWith('\uFEFF') ? input.slice(1) : input;
-  if (Buffer.byteLength(xml, 'utf8') > maxBytes) throw new XmlRejectedError(`is larger than ${Math.floor(maxBytes / 1024)} KiB`);
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new XmlRejectedError('contains a DTD (<!DOCTYPE or <!ENTITY), which SAML does not allow');
+  const scan = prescanXml(xml, XML_LIMITS[kind]);
+  if (!scan.ok) throw new XmlRejectedError(scan.problem);
   if (!/^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*</.test(xml)) throw new XmlRejectedError('is not XML');
   // xmldom wraps whatever onError throws in its own ParseError, so note the first problem and
   // turn any failure into one XmlRejectedError naming it.

@@ -82,6 +82,25 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
     expect((await app.services.audit.list(client.accountId, { limit: 100 })).events.length).toBe(eventsBefore);
   });
 
+  it('turns IdP-initiated sign-in off and on per customer (default on), audited, and refuses a non-boolean', async () => {
+    const { call, app, client } = await setUp();
+    const created = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody());
+    expect(created.json().idpInitiatedLogin).toBe(true);
+    instance!.clock.advance(1000);
+    const off = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ idpInitiatedLogin: false }));
+    expect(off.statusCode, off.body).toBe(200);
+    expect(off.json().idpInitiatedLogin).toBe(false);
+    expect((await call('GET', `${SP_MANAGED}/customer001.com`)).json()).toMatchObject({ idpInitiatedLogin: false, enabled: true });
+    const [event] = (await app.services.audit.list(client.accountId, { limit: 1 })).events;
+    expect(event).toMatchObject({ action: 'customer.updated', details: { idpInitiatedLogin: false } });
+    // PUT replaces the settings: left out, it is back to its default.
+    instance!.clock.advance(1000);
+    expect((await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody())).json().idpInitiatedLogin).toBe(true);
+    const wrong = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ idpInitiatedLogin: 'no' }));
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().error.fields).toEqual([{ field: 'idpInitiatedLogin', message: 'must be true or false' }]);
+  });
+
   it('shares IdP settings across app connections and keeps multiplexed per connection', async () => {
     const { call, rest, saml } = await setUp();
     await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ applications: [rest.saasid] }));
@@ -267,7 +286,7 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
     ]);
   });
 
-  it('shows a change made on one instance on another within one second, and an app rename at once', async () => {
+  it('shows a change made on one instance on another without a restart, and an app rename at once', async () => {
     const { call, app, rest, actor, client } = await setUp();
     await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ applications: [rest.saasid] }));
     const second = await startInstance(instance!.location);
@@ -276,9 +295,9 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
       const read = async () => (await second.app.inject({ method: 'GET', url: `${SP_MANAGED}/customer001.com`, headers: { authorization } })).json();
       expect((await read()).ssoUrl).toBe('https://idp.customer001.com/sso');
       await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ ssoUrl: 'https://idp.customer001.com/new-sso', applications: [rest.saasid] }));
-      const started = Date.now();
-      while ((await read()).ssoUrl !== 'https://idp.customer001.com/new-sso' && Date.now() - started < 1500) await new Promise((r) => setTimeout(r, 20));
-      expect(Date.now() - started).toBeLessThan(1000);
+      // How soon is measured by bench/change-propagation.ts (docs/limits.md promises 1 s); the poll's
+      // deadline only keeps a broken change feed from hanging the test.
+      await expect.poll(async () => (await read()).ssoUrl, { timeout: 10_000, interval: 20 }).toBe('https://idp.customer001.com/new-sso');
       await app.services.applications.updateApplication(actor, rest.saasid, restAppInput('Billing v2'));
       expect((await call('GET', `${SP_MANAGED}/customer001.com`)).json().applications[0].name).toBe('Billing v2');
     } finally {

@@ -261,9 +261,8 @@ describe.each(testDialects)('PUT …/spManaged/{idpId} with SAML metadata (%s)',
     });
 
     it('refuses a server that answers after the time limit, naming the time limit', async () => {
-      const started = performance.now();
+      // The server answers after 3 s: without the 0.5 s limit this would be a 201.
       await expectRefused(trusting.app, newIdpId(), { metadataUrl: `${server.origin}/slow.xml` }, { code: 'METADATA_FETCH_FAILED', field: 'metadataUrl', message: /within 0\.5 s/ });
-      expect(performance.now() - started).toBeLessThan(2500);
     });
 
     it('refuses a server that trickles its answer past the time limit', async () => {
@@ -311,10 +310,10 @@ describe.each(testDialects)('PUT …/spManaged/{idpId} with SAML metadata (%s)',
       ['localhost', (s: LocalHttpsServer) => `https://localhost:${s.port}/okta.xml`],
       ['[::1]', (s: LocalHttpsServer) => `https://[::1]:${s.port}/okta.xml`],
       ['[::ffff:127.0.0.1]', (s: LocalHttpsServer) => `https://[::ffff:127.0.0.1]:${s.port}/okta.xml`],
-      ['169.254.169.254', () => 'https://169.254.169.254/latest/meta-data/'],
-    ])('with the default configuration, refuses %s as a private address without connecting', async (_name, url) => {
+    ])('with the default configuration, refuses %s as a non-public address without connecting', async (_name, url) => {
+      // Addresses that could route off this machine are probed in test/saml/metadata-fetcher-sandbox.test.ts.
       const before = server.hits.get('/okta.xml') ?? 0;
-      await expectRefused(strict.app, newIdpId(), { metadataUrl: url(server) }, { code: 'METADATA_FETCH_FAILED', field: 'metadataUrl', message: /private or loopback address/ });
+      await expectRefused(strict.app, newIdpId(), { metadataUrl: url(server) }, { code: 'METADATA_FETCH_FAILED', field: 'metadataUrl', message: /not a public address|resolves to an address that is not public/ });
       expect(server.hits.get('/okta.xml') ?? 0).toBe(before);
     });
 

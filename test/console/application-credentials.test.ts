@@ -118,7 +118,7 @@ describe.each(testDialects)('console: Application Credentials tab (%s)', (dialec
     for (let i = 0; i < 30; i++) await app.services.credentials.createApplicationCredential(actor, { saasid: billing.saasid, description: `#${i}` });
     const list = await browser.get(TAB);
     expect(list.body).toMatch(/<button type="button" class="primary" disabled aria-describedby="limit-note">Add Application Credentials<\/button>/);
-    expect(list.body).toContain('You can create a maximum of 30 application credentials. Delete one to add another.');
+    expect(list.body).toContain('An account can have at most 30 application credentials. Delete one to add another.');
     const refused = await browser.post(TAB, { submissionKey, saasid: billing.saasid });
     expect(refused.statusCode).toBe(409);
     expect(refused.body).toContain('at most 30 application credentials');

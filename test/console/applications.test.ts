@@ -160,7 +160,7 @@ describe.each(testDialects)('console: My Applications (%s)', (dialect) => {
     );
     expect(res.statusCode).toBe(400);
     expect(fieldErrorText(res.body, 'app-name-error')).toBe('must not be empty');
-    expect(fieldErrorText(res.body, 'app-acsUrl-error')).toBe('must be an absolute https:// URL');
+    expect(fieldErrorText(res.body, 'app-acsUrl-error')).toBe('must be an https:// URL (http:// is accepted only for localhost, 127.0.0.1 and [::1])');
     expect(fieldErrorText(res.body, 'app-spEntityId-error')).toBe('must not be empty');
     expect(unescapeHtml(fieldErrorText(res.body, 'app-requiredAttributes-error') ?? '')).toBe('line 3: must not contain spaces or the characters < > & " \'');
     expect(res.body).toMatch(/id="app-acsUrl"[^>]*aria-describedby="app-acsUrl-error[^"]*"[^>]*aria-invalid="true"/);

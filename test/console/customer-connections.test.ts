@@ -59,6 +59,7 @@ describe.each(testDialects)('console: Customer Connections (%s)', (dialect) => {
       contactEmail: 'it@customer001.com',
       emailDomains: 'customer001.com, Customer001.co.uk',
       enabled: 'true',
+      idpInitiatedLogin: 'true',
       ...overrides,
     });
     for (const id of connect) params.append('connect', id);
@@ -156,7 +157,7 @@ describe.each(testDialects)('console: Customer Connections (%s)', (dialect) => {
     expect(res.statusCode).toBe(400);
     expect(unescapeHtml(fieldErrorText(res.body, 'customer-idpId-error') ?? '')).toBe('must not contain "/"');
     expect(fieldErrorText(res.body, 'customer-entityId-error')).toMatch(/^is required/);
-    expect(fieldErrorText(res.body, 'customer-ssoUrl-error')).toBe('must be an absolute https:// URL');
+    expect(fieldErrorText(res.body, 'customer-ssoUrl-error')).toBe('must be an https:// URL (http:// is accepted only for localhost, 127.0.0.1 and [::1])');
     expect(unescapeHtml(fieldErrorText(res.body, 'customer-emailDomains-error') ?? '')).toBe('"not_a_domain": must be a domain name such as customer.com');
     expect(fieldErrorText(res.body, 'customer-contactEmail-error')).toBe('must be an email address');
     expect(fieldErrorText(res.body, 'customer-sloBinding-error')).toBe('single logout needs sloUrl and sloBinding together');
@@ -243,8 +244,27 @@ describe.each(testDialects)('console: Customer Connections (%s)', (dialect) => {
 
     const invalid = await postForm(`${customerUrl('customer001.com')}/edit`, form({ ssoUrl: 'nope' }, [billing.saasid]), browser.csrfToken());
     expect(invalid.statusCode).toBe(400);
-    expect(fieldErrorText(invalid.body, 'customer-ssoUrl-error')).toBe('must be an absolute https:// URL');
+    expect(fieldErrorText(invalid.body, 'customer-ssoUrl-error')).toBe('must be an https:// URL (http:// is accepted only for localhost, 127.0.0.1 and [::1])');
     expect((await app.services.customers.getCustomer(accountId, 'customer001.com')).ssoUrl).toBe('https://login.customer001.com/sso');
+  });
+
+  it('turns IdP-initiated sign-in off from the form (on for a new customer) and shows it on the customer page', async () => {
+    const { app, browser, accountId, actor, billing } = await setUp();
+    const checkbox = /<input type="checkbox" name="idpInitiatedLogin" value="true" ?(checked)?/;
+    expect(checkbox.exec((await open(browser, `${CUSTOMERS}/new`)).body)?.[1]).toBe('checked');
+    await app.services.customers.putCustomer(actor, 'customer001.com', { ...idpSettings(), applications: [billing.saasid] });
+    const page = await open(browser, `${customerUrl('customer001.com')}/edit`);
+    expect(checkbox.exec(page.body)?.[1]).toBe('checked');
+
+    const cleared = form({ certificates: textareaValue(page.body, 'customer-certificates')! }, [billing.saasid]);
+    cleared.delete('idpInitiatedLogin');
+    const res = await postForm(`${customerUrl('customer001.com')}/edit`, cleared, browser.csrfToken());
+    expect(res.statusCode, res.body).toBe(303);
+    expect((await app.services.customers.getCustomer(accountId, 'customer001.com')).idpInitiatedLogin).toBe(false);
+    expect((await browser.get(customerUrl('customer001.com'))).body).toContain('<dt>IdP-initiated sign-in</dt><dd><span class="badge off">Refused</span></dd>');
+    expect(checkbox.exec((await browser.get(`${customerUrl('customer001.com')}/edit`)).body)?.[1]).toBeUndefined();
+    const [event] = (await app.services.audit.list(accountId, { limit: 1 })).events;
+    expect(event).toMatchObject({ action: 'customer.updated', actorKind: 'admin', details: { idpInitiatedLogin: false } });
   });
 
   it('takes the IdP settings from pasted metadata XML when that source is chosen', async () => {

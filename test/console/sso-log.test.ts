@@ -25,11 +25,13 @@ async function adminOf(app: App, accountId: string): Promise<ConsoleClient> {
   return browser;
 }
 
-/** The rows of the sign-in log table, as text cells (tags stripped, entities decoded). */
+/** The rows of the sign-in log table, as text cells (Copy buttons left out, tags stripped, entities decoded). */
 function logRows(html: string): string[][] {
   const table = /<table class="data sign-in-log"[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
   return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) =>
-    [...row[1]!.matchAll(/<td>([\s\S]*?)<\/td>/g)].map((cell) => unescapeHtml(cell[1]!.replace(/<br>/g, ' ').replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim())),
+    [...row[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((cell) =>
+      unescapeHtml(cell[1]!.replace(/<button[\s\S]*?<\/button>/g, '').replace(/<br>/g, ' ').replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim()),
+    ),
   );
 }
 
@@ -129,7 +131,7 @@ describe.each(testDialects)('console: sign-in log (%s)', (dialect) => {
       ['Success', 'OK', 'customer001.com', 'Billing'],
       ['Success', 'OK', 'customer001.com', 'Analytics'],
     ]);
-    expect(account.body).toContain('<a href="/console/customer-connections/idp/customer001.com">customer001.com</a>');
+    expect(account.body).toMatch(/<a href="\/console\/customer-connections\/idp\/customer001\.com" class="log-id" id="log-\d+-idpid" title="customer001\.com">customer001\.com<\/a>/);
 
     const failures = await browser.get(`${ACCOUNT_LOG}?outcome=failure&saasid=${s.rest.saasid}`);
     expect(logRows(failures.body).map((r) => r[2]!.split(' ')[0])).toEqual(['INVALID_APP_URL', 'EXPIRED']);
@@ -192,7 +194,51 @@ describe.each(testDialects)('console: sign-in log (%s)', (dialect) => {
     // Signed-out visitors are sent to sign in.
     const anonymous = await app.inject({ method: 'GET', url: ACCOUNT_LOG });
     expect(anonymous.statusCode).toBe(302);
-    expect(anonymous.headers.location).toBe('/console/sign-in');
+    expect(anonymous.headers.location).toMatch(/^\/console\/sign-in(\?|$)/);
+  });
+
+  it('says which required attribute was missing and which attribute names the IdP sent, bounded, never their values', async () => {
+    const { app, s, browser } = await setUp();
+    const audience = `http://localhost:8080/saml/sp/${s.accountId}`;
+    const acs = async (attributes: Record<string, string[]>) => {
+      const res = await post(app, `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`, { SAMLResponse: idpResponse(s.idpKey, { destination: ACS, audience, inResponseTo: null, attributes }) });
+      expect(new URL(res.headers.location as string).searchParams.get('error')).toBe('REQUIRED_ATTRIBUTE_MISSING');
+      // The app's error URL gets the reason and the request ID only, not the detail.
+      expect([...new URL(res.headers.location as string).searchParams.keys()].sort()).toEqual(['error', 'request_id']);
+    };
+    // "mail" where the app wants "email": the classic mapping mistake.
+    await acs({ mail: ['alice.secret@customer001.com'], groups: ['payroll-admins'] });
+    // Sent, but empty.
+    await acs({ email: [], groups: ['payroll-admins'] });
+    // 25 long names: 20 are named, each cut to 100 characters.
+    const many = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`urn:example:claims:${String(i).padStart(2, '0')}:${'x'.repeat(150)}`, [`value-${i}`]]));
+    await acs(many);
+
+    const body = (await browser.get(ACCOUNT_LOG)).body;
+    const reasons = logRows(body).map((r) => r[2]!);
+    const description = ssoReasonDescriptions.REQUIRED_ATTRIBUTE_MISSING;
+    const cut = (i: number) => `"${`urn:example:claims:${String(i).padStart(2, '0')}:${'x'.repeat(150)}`.slice(0, 99)}…"`;
+    expect(reasons).toEqual([
+      `REQUIRED_ATTRIBUTE_MISSING ${description} Required attribute "email" was not sent. The identity provider sent 25 attributes: ${Array.from({ length: 20 }, (_, i) => cut(i)).join(', ')} and 5 more.`,
+      `REQUIRED_ATTRIBUTE_MISSING ${description} Required attribute "email" was sent without a value. The identity provider sent 2 attributes: "email", "groups".`,
+      `REQUIRED_ATTRIBUTE_MISSING ${description} Required attribute "email" was not sent. The identity provider sent 2 attributes: "mail", "groups".`,
+    ]);
+    for (const value of ['alice.secret@customer001.com', 'payroll-admins', 'value-0', 'value-24']) expect(body).not.toContain(value);
+  });
+
+  it('shows long IDs on one line with the full value in the element, its title and its Copy button', async () => {
+    const { app, s, browser } = await setUp();
+    const good = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
+    expect((await post(app, `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`, { SAMLResponse: good })).statusCode).toBe(200);
+    const body = (await browser.get(ACCOUNT_LOG)).body;
+    const assertionId = assertionIdOf(good);
+    const requestId = logRows(body)[0]![6]!;
+    for (const [label, value] of [['assertion ID', assertionId], ['request ID', requestId], ['idpId', 'customer001.com']] as const) {
+      const element = new RegExp(`<(code|a)[^>]* class="log-id" id="(log-\\d+-[a-z]+)" title="${value}">${value}</\\1><button type="button" class="copy" data-copy="\\2" data-copied="${label} copied" aria-label="Copy ${label}">Copy</button>`);
+      expect(body, label).toMatch(element);
+    }
+    // The table scrolls in its own labelled, focusable region, not the page.
+    expect(body).toContain('<div class="table-scroll" role="region" aria-label="Sign-in attempts" tabindex="0"><table class="data sign-in-log"');
   });
 
   it('keeps the log of a deleted customer and application, marked as deleted', async () => {

@@ -64,7 +64,9 @@ describe.each(testDialects)('Connection API credentials (%s)', (dialect) => {
     const { services, actor } = await newAccount();
     const { account: other } = await services.accounts.createAccount(operatorActor, 'Other');
     for (let i = 0; i < 3; i++) await services.credentials.createConnectionApiCredential(actor, {});
-    await expect(services.credentials.createConnectionApiCredential(operatorActor(other.id), {})).resolves.toBeDefined();
+    const created = await services.credentials.createConnectionApiCredential(operatorActor(other.id), {});
+    expect((await services.credentials.listConnectionApiCredentials(other.id)).map((c) => c.id)).toEqual([created.credential.id]);
+    expect(await services.credentials.listConnectionApiCredentials(actor.accountId)).toHaveLength(3);
   });
 
   it.each([

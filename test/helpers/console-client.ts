@@ -55,6 +55,25 @@ export class ConsoleClient {
     return res;
   }
 
+  /**
+   * Submits a multipart form (one with a file input), encoded by Node's own FormData as a browser
+   * would, with the CSRF token of the last page unless `_csrf` is already in the form.
+   */
+  async postMultipart(url: string, form: FormData) {
+    if (!form.has('_csrf')) form.set('_csrf', this.csrfToken());
+    const encoded = new Request('http://console.test/', { method: 'POST', body: form });
+    const res = await this.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: this.cookieHeader(), 'content-type': encoded.headers.get('content-type')! },
+      payload: Buffer.from(await encoded.arrayBuffer()),
+      remoteAddress: this.remoteAddress,
+    });
+    this.remember(res.headers['set-cookie']);
+    if (res.headers['content-type']?.toString().startsWith('text/html')) this.lastHtml = res.body;
+    return res;
+  }
+
   async signIn(email: string, password: string) {
     await this.get('/console/sign-in');
     return this.post('/console/sign-in', { email, password });

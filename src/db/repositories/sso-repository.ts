@@ -115,6 +115,7 @@ export interface SsoEventRecord {
   reason: string;
   assertionId: string | null;
   requestId: string;
+  detail: string | null;
 }
 
 export interface SsoEventFilter {
@@ -143,6 +144,7 @@ export async function listSsoEvents(db: Kysely<DB>, accountId: string, filter: S
     reason: r.reason,
     assertionId: r.assertion_id,
     requestId: r.request_id,
+    detail: r.detail,
   }));
 }
 

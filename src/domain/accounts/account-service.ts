@@ -3,10 +3,10 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import type { DB } from '../../db/schema.js';
-import { findAccount, insertAccount, listAccounts, type AccountRecord } from '../../db/repositories/accounts-repository.js';
+import { findAccount, insertAccount, listAccounts, lockAccount, type AccountRecord } from '../../db/repositories/accounts-repository.js';
 import { countAdmins } from '../../db/repositories/admins-repository.js';
 import { insertCredential } from '../../db/repositories/credentials-repository.js';
-import { replaceSetupToken } from '../../db/repositories/setup-tokens-repository.js';
+import { insertSetupToken } from '../../db/repositories/setup-tokens-repository.js';
 import { AppError } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -22,7 +22,7 @@ export const accountNameSchema = z
 
 const accountInput = z.strictObject({ name: accountNameSchema });
 
-const SETUP_TOKEN_TTL_MS = 24 * 3600_000;
+export const SETUP_TOKEN_TTL_MS = 24 * 3600_000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -79,15 +79,19 @@ export function createAccountService(deps: { db: Kysely<DB>; clock: Clock; audit
     },
 
     /**
-     * A one-time link for creating an account's first admin, valid for 24 hours; issuing a new one
-     * revokes the previous. Only while the account has no admin: there is never a default password.
+     * A link for creating an account's first admin, valid for 24 hours. Links issued before stay
+     * valid (another instance may have printed one that someone is about to open); creating the
+     * first admin voids them all. Only while the account has no admin: there is never a default password.
      */
     async issueSetupToken(accountId: string): Promise<string | undefined> {
-      if ((await countAdmins(db, accountId)) > 0) return undefined;
       const token = randomBytes(32).toString('base64url');
       const now = clock.now();
-      await replaceSetupToken(db, { tokenHash: hashToken(token), accountId, createdAt: now, expiresAt: now + SETUP_TOKEN_TTL_MS });
-      return token;
+      // Under the account lock, so that no link is stored after a racing setup created the first admin.
+      return db.transaction().execute(async (trx) => {
+        if (!(await lockAccount(trx, accountId)) || (await countAdmins(trx, accountId)) > 0) return undefined;
+        await insertSetupToken(trx, { tokenHash: hashToken(token), accountId, createdAt: now, expiresAt: now + SETUP_TOKEN_TTL_MS });
+        return token;
+      });
     },
   };
 }

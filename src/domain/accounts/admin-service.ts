@@ -3,19 +3,28 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import type { DB } from '../../db/schema.js';
-import { findAccount } from '../../db/repositories/accounts-repository.js';
+import { findAccount, lockAccount } from '../../db/repositories/accounts-repository.js';
 import { countAdmins, findAdminByEmail, insertAdmin, recordAdminSignIn } from '../../db/repositories/admins-repository.js';
 import { deleteExpiredSessions, deleteSession, findLiveSession, insertSession } from '../../db/repositories/sessions-repository.js';
-import { consumeSetupToken, findLiveSetupToken } from '../../db/repositories/setup-tokens-repository.js';
+import { deleteAccountSetupTokens, findLiveSetupToken } from '../../db/repositories/setup-tokens-repository.js';
 import { AppError } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { hashSecret, verifyAgainstDummy, verifySecret } from '../credentials/secrets.js';
-import { throttleKeyForAddress, type Throttle } from '../throttle/throttle.js';
+import type { Throttle } from '../throttle/throttle.js';
 import { parseInput } from '../validation.js';
 import { hashToken } from './account-service.js';
 
 export const ADMIN_PASSWORD_MIN_LENGTH = 12;
+
+/** The operator's way to add an admin once setup links are void (docs/configuration.md, CLI). */
+export const ADMIN_CREATE_COMMAND = 'npx ssobridge admin create --email you@example.com';
+
+/** Said for a setup link that expired, was used, or lost its point because an admin exists. */
+export const SETUP_LINK_INVALID_MESSAGE =
+  `This setup link is no longer valid: it expired, or the first admin already exists. Admins sign in at /console/sign-in; to add one, run "${ADMIN_CREATE_COMMAND}" on the server.`;
+
+const setupLinkInvalid = () => new AppError('SETUP_TOKEN_INVALID', SETUP_LINK_INVALID_MESSAGE);
 
 export const newAdminInput = z.strictObject({
   email: z
@@ -79,37 +88,55 @@ export function createAdminService(deps: { db: Kysely<DB>; clock: Clock; audit: 
       const valid = parseInput(newAdminInput, input);
       if (!(await findAccount(db, accountId))) throw new AppError('ACCOUNT_NOT_FOUND', `No account with id ${accountId}.`);
       const passwordHash = await hashSecret(valid.password);
-      return db.transaction().execute((trx) => insertNewAdmin(trx, actor, accountId, valid, passwordHash));
+      return db.transaction().execute(async (trx) => {
+        await lockAccount(trx, accountId);
+        const admin = await insertNewAdmin(trx, actor, accountId, valid, passwordHash);
+        // The account has an admin now: every first-admin link printed so far is void.
+        await deleteAccountSetupTokens(trx, accountId);
+        return admin;
+      });
     },
 
     async isSetupTokenValid(token: string): Promise<boolean> {
-      return (await findLiveSetupToken(db, hashToken(token), clock.now())) !== undefined;
+      const live = await findLiveSetupToken(db, hashToken(token), clock.now());
+      return live !== undefined && (await countAdmins(db, live.accountId)) === 0;
     },
 
-    /** Creates the first admin of an account with a one-time setup token, and signs them in. */
+    /**
+     * Creates the first admin of an account with any of its unexpired setup links, and signs them
+     * in. Every link of the account is consumed in the same transaction, under the account lock,
+     * so links used at the same moment create exactly one admin.
+     */
     async completeSetup(token: string, input: NewAdminInput, sourceIp: string) {
       const valid = parseInput(newAdminInput, input);
       const tokenHash = hashToken(token);
       const live = await findLiveSetupToken(db, tokenHash, clock.now());
-      if (!live) throw new AppError('SETUP_TOKEN_INVALID', 'This setup link is not valid any more. Restart the server or run "ssobridge admin create".');
+      if (!live) throw setupLinkInvalid();
       const passwordHash = await hashSecret(valid.password);
       const admin = await db.transaction().execute(async (trx) => {
-        if (!(await consumeSetupToken(trx, tokenHash)) || (await countAdmins(trx, live.accountId)) > 0) {
-          throw new AppError('SETUP_TOKEN_INVALID', 'This setup link has already been used.');
-        }
+        await lockAccount(trx, live.accountId);
+        // Re-read under the lock: a racing link may have created the admin and voided this one.
+        if (!(await findLiveSetupToken(trx, tokenHash, clock.now())) || (await countAdmins(trx, live.accountId)) > 0) throw setupLinkInvalid();
         const setupActor: Actor = { kind: 'operator', id: 'setup-link', label: 'first-admin setup link', accountId: live.accountId, sourceIp };
-        return insertNewAdmin(trx, setupActor, live.accountId, valid, passwordHash);
+        const created = await insertNewAdmin(trx, setupActor, live.accountId, valid, passwordHash);
+        await deleteAccountSetupTokens(trx, live.accountId);
+        return created;
       });
       return startSession(admin, sourceIp);
     },
 
-    /** Checks an email and password, throttled per source address and per email before the slow hash. */
+    /**
+     * Checks an email and password, throttled before the slow hash per source address, per
+     * (email, address), and by a per-email ceiling that never refuses an address with no failures
+     * for that email: wrong passwords from elsewhere cannot lock the admin out.
+     */
     async signIn(credentials: { email: string; password: string }, sourceIp: string) {
       const email = credentials.email.trim().toLowerCase();
-      const reservation = await throttle.reserve([`signin-${throttleKeyForAddress(sourceIp)}`, `signin-email:${email}`]);
+      const reservation = await throttle.reserve({ sourceIp, identities: [email] });
       const admin = await findAdminByEmail(db, email);
       const ok = admin ? await verifySecret(admin.passwordHash, credentials.password) : await verifyAgainstDummy(credentials.password);
       if (!admin || !ok) {
+        await reservation.failed();
         if (admin) {
           await db.transaction().execute((trx) =>
             audit.record(trx, adminActor(admin, sourceIp), { action: 'admin.sign_in_failed', targetKind: 'admin', targetId: admin.id }),
@@ -117,7 +144,7 @@ export function createAdminService(deps: { db: Kysely<DB>; clock: Clock; audit: 
         }
         throw new AppError('INVALID_SIGN_IN', 'The email address or password is not correct.');
       }
-      await reservation.release();
+      await reservation.succeeded();
       return startSession(admin, sourceIp);
     },
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_METADATA_BYTES } from '../../saml/idp-metadata.js';
+import { SINGLE_LOGOUT_NOT_YET } from '../single-logout.js';
 import { emailDomainSchema, secureUrlSchema } from '../url-rules.js';
 
 export const IDP_ID_MAX_LENGTH = 255;
@@ -7,9 +8,19 @@ export const MAX_CERTIFICATES = 10;
 export const MAX_EMAIL_DOMAINS = 100;
 export const MAX_APPLICATIONS_PER_PUT = 200;
 
+/**
+ * idpIds are compared in Unicode NFC: "café" typed with a precomposed "é" or with "e" and a
+ * combining accent names one customer. Every lookup by idpId goes through this, as the schema does.
+ */
+export function normalizeIdpId(idpId: string): string {
+  return idpId.normalize('NFC');
+}
+
 /** Chosen by the provider, unique in the account, immutable; a domain name is the recommended value. */
 export const idpIdSchema = z
   .string({ error: 'must be a string' })
+  // First, so that the length and character rules judge the form that is stored.
+  .overwrite(normalizeIdpId)
   .min(1, 'must not be empty')
   .max(IDP_ID_MAX_LENGTH, `must be at most ${IDP_ID_MAX_LENGTH} characters long`)
   .refine((s) => !s.includes('/'), 'must not contain "/"')
@@ -45,9 +56,9 @@ export const putCustomerInput = z
       .min(1, 'must have at least one certificate')
       .max(MAX_CERTIFICATES, `must have at most ${MAX_CERTIFICATES} certificates`)
       .optional(),
-    sloUrl: secureUrlSchema.optional(),
-    sloResponseUrl: secureUrlSchema.optional(),
-    sloBinding: binding.optional(),
+    sloUrl: secureUrlSchema.optional().describe(`The IdP's single logout URL. ${SINGLE_LOGOUT_NOT_YET}`),
+    sloResponseUrl: secureUrlSchema.optional().describe(`Where single logout responses go, when not to sloUrl. ${SINGLE_LOGOUT_NOT_YET}`),
+    sloBinding: binding.optional().describe(`The single logout binding. ${SINGLE_LOGOUT_NOT_YET}`),
     contactEmail: z.email({ error: 'must be an email address' }).max(254, 'must be at most 254 characters long').optional(),
     emailDomains: z
       .array(emailDomainSchema, { error: 'must be a list of domain names' })
@@ -55,6 +66,8 @@ export const putCustomerInput = z
       .refine((d) => new Set(d).size === d.length, 'must not list a domain twice')
       .default([]),
     enabled: z.boolean({ error: 'must be true or false' }).default(true),
+    /** Accept IdP-initiated logins (unsolicited responses) from this IdP; on by default, as in PingOne. */
+    idpInitiatedLogin: z.boolean({ error: 'must be true or false' }).default(true),
     metadataXml: z.string({ error: 'must be a string' }).max(MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES / 1024} KiB`).optional(),
     metadataUrl: z
       .string({ error: 'must be a string' })

@@ -31,9 +31,9 @@ import type { Actor } from '../actor.js';
 import { toApplication, type Application } from '../applications/application-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SigningKeyService } from '../keys/signing-key-service.js';
-import { secureUrlSchema } from '../url-rules.js';
+import { SECURE_URL_RULE, secureUrlSchema } from '../url-rules.js';
 import { fieldErrorsFrom, parseInput } from '../validation.js';
-import { idpIdSchema, listCustomersInput, putCustomerInput, type ListCustomersInput, type PutCustomerInput } from './customer-schemas.js';
+import { idpIdSchema, listCustomersInput, normalizeIdpId, putCustomerInput, type ListCustomersInput, type PutCustomerInput } from './customer-schemas.js';
 import type { CustomerViewCache } from './customer-view-cache.js';
 import type { MetadataFetcher } from './metadata-fetcher.js';
 import { checkConnectionMultiplexing } from './multiplexing.js';
@@ -63,6 +63,8 @@ export interface CustomerView extends IdpSettings {
   idpId: string;
   entityId: string;
   enabled: boolean;
+  /** Whether IdP-initiated logins (responses that answer no request of ours) are accepted. */
+  idpInitiatedLogin: boolean;
   /** The account's default IdP, used by IdP discovery when no email domain matches. */
   isDefault: boolean;
   applications: AppConnectionView[];
@@ -157,7 +159,7 @@ export function createCustomerService(deps: {
       // Endpoints from metadata obey the same rules as the same fields given directly.
       for (const [name, url] of [['SingleSignOnService', metadata.ssoUrl], ['SingleLogoutService', metadata.slo?.url], ['SingleLogoutService ResponseLocation', metadata.slo?.responseUrl]] as const) {
         if (url !== undefined && !secureUrlSchema.safeParse(url).success) {
-          throw invalid(`The metadata's ${name} location must be an absolute https:// URL.`);
+          throw invalid(`The metadata's ${name} location must be ${SECURE_URL_RULE}.`);
         }
       }
     }
@@ -218,6 +220,7 @@ export function createCustomerService(deps: {
       idpId: record.idpId,
       entityId: record.entityId,
       enabled: record.enabled,
+      idpInitiatedLogin: record.idpInitiatedLogin,
       isDefault: (await findDefaultCustomerId(db, record.accountId)) === record.id,
       ...(record.settings as unknown as IdpSettings),
       applications: connections.map((c) => ({ saasid: c.applicationId, name: c.name, kind: c.kind, multiplexed: c.multiplexed, connectedAt: c.createdAt })),
@@ -256,6 +259,7 @@ export function createCustomerService(deps: {
         const unchanged =
           current.entityId === idp.entityId &&
           current.enabled === valid.enabled &&
+          current.idpInitiatedLogin === valid.idpInitiatedLogin &&
           JSON.stringify(current.settings) === JSON.stringify(idp.settings) &&
           wanted.every((w) => existing.get(w.saasid)?.multiplexed === w.multiplexed);
         if (unchanged) return { created: false, customer: await view(current) };
@@ -272,6 +276,7 @@ export function createCustomerService(deps: {
           idpId: validIdpId,
           entityId: idp.entityId,
           enabled: valid.enabled,
+          idpInitiatedLogin: valid.idpInitiatedLogin,
           settings: idp.settings as unknown as Record<string, unknown>,
           createdAt: before?.createdAt ?? now,
           updatedAt: now,
@@ -308,7 +313,7 @@ export function createCustomerService(deps: {
           action: before ? 'customer.updated' : 'customer.created',
           targetKind: 'customer',
           targetId: validIdpId,
-          details: { entityId: idp.entityId, enabled: valid.enabled, applicationsAdded: added.length },
+          details: { entityId: idp.entityId, enabled: valid.enabled, idpInitiatedLogin: valid.idpInitiatedLogin, applicationsAdded: added.length },
         });
         return { created: !before, record };
       });
@@ -317,7 +322,7 @@ export function createCustomerService(deps: {
 
     /** Served from the view cache when this instance has read it since the account last changed. */
     async getCustomer(accountId: string, idpId: string): Promise<CustomerView> {
-      const cached = views.get(accountId, idpId);
+      const cached = views.get(accountId, normalizeIdpId(idpId));
       if (cached) return cached;
       const generation = views.generation();
       const result = await view(await requireCustomer(accountId, idpId));

@@ -6,9 +6,8 @@ import { findCredentialByClientId, recordCredentialsLastUsed } from '../../db/re
 import { AppError } from '../../errors.js';
 import type { Throttle } from '../throttle/throttle.js';
 import { parseBasicAuthorization, type ClientCredentials } from './basic-authorization.js';
-import { verifyAgainstDummy, verifySecret } from './secrets.js';
+import { verifyAgainstDummy, verifySecret as verifySecretWithArgon2 } from './secrets.js';
 import type { CachedPrincipal, Principal, VerifiedCredentialCache } from './verified-credential-cache.js';
-import { throttleKeyForAddress } from '../throttle/throttle.js';
 
 export interface AuthenticationRequest {
   authorization: string | undefined;
@@ -19,8 +18,9 @@ export interface AuthenticationRequest {
 
 /**
  * Authenticates REST clients with HTTP Basic. A secret verified once is served from memory after
- * that (no slow hash per request); a miss is throttled per source address and per client ID
- * before the slow hash runs. Last-used times are gathered in memory and written in batches.
+ * that (no slow hash per request); a miss is throttled per source address, per (client ID,
+ * address) and by a per-client-ID ceiling that never refuses an address with no failures for that
+ * client ID, before the slow hash runs. Last-used times are gathered in memory and written in batches.
  */
 export interface ClientAuthenticator {
   authenticate(request: AuthenticationRequest): Promise<Principal>;
@@ -31,14 +31,22 @@ export interface ClientAuthenticator {
 
 const LAST_USED_FLUSH_MS = 5_000;
 
+/** A principal and the secret (of the header's candidates) that proved it. */
+interface Verified {
+  principal: Principal;
+  secret: string;
+}
+
 export function createClientAuthenticator(deps: {
   db: Kysely<DB>;
   clock: Clock;
   cache: VerifiedCredentialCache;
   throttle: Throttle;
   logger: Logger;
+  /** The slow check of a secret against its stored hash (argon2id); tests pass one they can pause. */
+  verifySecret?: (storedHash: string, secret: string) => Promise<boolean>;
 }): ClientAuthenticator {
-  const { db, clock, cache, throttle, logger } = deps;
+  const { db, clock, cache, throttle, logger, verifySecret = verifySecretWithArgon2 } = deps;
   let lastUsed = new Map<string, number>();
 
   const flushLastUsed = async () => {
@@ -64,6 +72,14 @@ export function createClientAuthenticator(deps: {
     if (!record || record.secretHash === null) return verifyAgainstDummy(candidate.secret);
     const ok = await verifySecret(record.secretHash, candidate.secret);
     if (!ok || !record.enabled || !accept.includes(record.kind)) return false;
+    // A credential changed while the slow hash ran (the cache says so): accept the secret only if
+    // the stored hash is still the one it matched, so an edit that has returned is never undone.
+    let seenGeneration = generation;
+    if (cache.generation() !== generation) {
+      seenGeneration = cache.generation();
+      const latest = await findCredentialByClientId(db, candidate.clientId);
+      if (!latest || latest.secretHash !== record.secretHash || !latest.enabled || !accept.includes(latest.kind)) return false;
+    }
     const principal: Principal = {
       accountId: record.accountId,
       credentialId: record.id,
@@ -72,7 +88,7 @@ export function createClientAuthenticator(deps: {
       description: record.description,
       applicationId: record.applicationId,
     };
-    cache.remember(generation, principal, candidate.secret, record.secretHash);
+    cache.remember(seenGeneration, principal, candidate.secret, record.secretHash);
     return principal;
   };
 
@@ -86,24 +102,26 @@ export function createClientAuthenticator(deps: {
 
   /**
    * The slow path: throttled, then the slow hash against the database. Reserves one attempt per
-   * candidate before hashing, and gives the reservation back on success.
+   * candidate before hashing; a success gives the reservation back, a failure marks this address
+   * as having failed for these client IDs.
    */
-  const verifySlowly = async (candidates: ClientCredentials[], sourceIp: string, accept: readonly CredentialKind[]): Promise<Principal | false> => {
+  const verifySlowly = async (candidates: ClientCredentials[], sourceIp: string, accept: readonly CredentialKind[]): Promise<Verified | false> => {
     const clientIds = [...new Set(candidates.map((c) => c.clientId))];
     // Each candidate may cost one slow hash, so each counts as one attempt.
-    const reservation = await throttle.reserve([throttleKeyForAddress(sourceIp), ...clientIds.map((id) => `client:${id}`)], candidates.length);
+    const reservation = await throttle.reserve({ sourceIp, identities: clientIds, weight: candidates.length });
     for (const candidate of candidates) {
       const principal = await verifyWithDatabase(candidate, accept);
       if (principal) {
-        await reservation.release();
-        return principal;
+        await reservation.succeeded();
+        return { principal, secret: candidate.secret };
       }
     }
+    await reservation.failed();
     return false;
   };
   // Identical attempts in flight share one verification (a client's connection pool arriving at
   // a cold cache must not look like a guessing attack, nor pay the slow hash 32 times).
-  const inFlight = new Map<string, Promise<Principal | false>>();
+  const inFlight = new Map<string, Promise<Verified | false>>();
 
   return {
     async authenticate({ authorization, sourceIp, accept }) {
@@ -120,7 +138,7 @@ export function createClientAuthenticator(deps: {
       for (const candidate of parsed.candidates) {
         const hit = cache.lookup(candidate.clientId, candidate.secret);
         if (hit && accept.includes(hit.principal.kind) && (hit.current || (await stillValid(hit, accept)))) {
-          cache.rememberHeader(header, hit.principal.clientId);
+          cache.rememberHeader(header, hit.principal.clientId, candidate.secret);
           return accepted(hit.principal);
         }
       }
@@ -130,10 +148,10 @@ export function createClientAuthenticator(deps: {
         pending = verifySlowly(parsed.candidates, sourceIp, accept).finally(() => inFlight.delete(key));
         inFlight.set(key, pending);
       }
-      const principal = await pending;
-      if (!principal) throw new AppError('INVALID_CREDENTIALS', 'The client ID or client secret is not valid.');
-      cache.rememberHeader(header, principal.clientId);
-      return accepted(principal);
+      const verified = await pending;
+      if (!verified) throw new AppError('INVALID_CREDENTIALS', 'The client ID or client secret is not valid.');
+      cache.rememberHeader(header, verified.principal.clientId, verified.secret);
+      return accepted(verified.principal);
     },
     flushLastUsed,
     async close() {

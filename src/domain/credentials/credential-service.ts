@@ -61,6 +61,10 @@ const applicationCredentialUpdateInput = z.strictObject({ description: descripti
 export const MAX_CONNECTION_API_CREDENTIALS = 3;
 export const MAX_APPLICATION_CREDENTIALS = 30;
 
+/** The limits, worded once: the API error, the console's disabled Add button and its wizard all say this. */
+export const CONNECTION_API_CREDENTIAL_LIMIT_MESSAGE = `An account can have at most ${MAX_CONNECTION_API_CREDENTIALS} Connection API credentials. Delete one to add another.`;
+export const APPLICATION_CREDENTIAL_LIMIT_MESSAGE = `An account can have at most ${MAX_APPLICATION_CREDENTIALS} application credentials. Delete one to add another.`;
+
 export function toCredentialView(r: CredentialRecord): CredentialView {
   return {
     id: r.id,
@@ -113,11 +117,11 @@ export function createCredentialService(deps: {
   const limits = {
     connection_api: {
       max: MAX_CONNECTION_API_CREDENTIALS,
-      message: `An account can have at most ${MAX_CONNECTION_API_CREDENTIALS} Connection API credentials. Delete one to add another.`,
+      message: CONNECTION_API_CREDENTIAL_LIMIT_MESSAGE,
     },
     application: {
       max: MAX_APPLICATION_CREDENTIALS,
-      message: `An account can have at most ${MAX_APPLICATION_CREDENTIALS} application credentials. Delete one to add another.`,
+      message: APPLICATION_CREDENTIAL_LIMIT_MESSAGE,
     },
   } as const;
 

@@ -29,7 +29,13 @@ export interface VerifiedCredentialCache {
    * of the whole header, before any parsing or decoding.
    */
   lookupHeader(authorization: string): CachedPrincipal | undefined;
-  rememberHeader(authorization: string, clientId: string): void;
+  /**
+   * Lets `lookupHeader` find this header, which carries `secret` for `clientId`, but only if the
+   * entry cached now for that client was verified with that same secret. A check that began
+   * before a secret edit may finish after the new secret is cached: its header must not be
+   * mapped onto the new entry.
+   */
+  rememberHeader(authorization: string, clientId: string, secret: string): void;
   /** A process-local digest of the header, to key work on it without keeping the secret. */
   headerKey(authorization: string): string;
   evict(clientId: string): void;
@@ -49,11 +55,19 @@ export interface CachedPrincipal {
 export const CREDENTIAL_TOPIC = 'credential';
 const MAX_ENTRIES = 50_000;
 
+interface Entry {
+  principal: Principal;
+  digest: Buffer;
+  secretHash: string;
+}
+
 export function createVerifiedCredentialCache(changes: ChangeFeed): VerifiedCredentialCache {
   const digester = createSecretDigester();
-  const entries = new Map<string, { principal: Principal; digest: Buffer; secretHash: string }>();
-  // Header digest → client ID, and its reverse, so evicting a client forgets its headers too.
-  const headers = new Map<string, string>();
+  const entries = new Map<string, Entry>();
+  // Header digest → the entry it was verified against, and client ID → header digests, so
+  // evicting or replacing a client's entry forgets its headers too. A header whose entry is no
+  // longer the client's current one is never served.
+  const headers = new Map<string, Entry>();
   const headersOf = new Map<string, Set<string>>();
   let generation = 0;
 
@@ -92,18 +106,19 @@ export function createVerifiedCredentialCache(changes: ChangeFeed): VerifiedCred
       entries.set(principal.clientId, { principal, digest: digester.digest(secret), secretHash });
     },
     lookupHeader(authorization) {
-      const clientId = headers.get(headerKey(authorization));
-      const entry = clientId === undefined ? undefined : entries.get(clientId);
-      return entry && { principal: entry.principal, secretHash: entry.secretHash, current: changes.isCurrent() };
+      const entry = headers.get(headerKey(authorization));
+      if (!entry || entries.get(entry.principal.clientId) !== entry) return undefined;
+      return { principal: entry.principal, secretHash: entry.secretHash, current: changes.isCurrent() };
     },
-    rememberHeader(authorization, clientId) {
-      if (!entries.has(clientId)) return;
+    rememberHeader(authorization, clientId, secret) {
+      const entry = entries.get(clientId);
+      if (!entry || !digester.equal(entry.digest, digester.digest(secret))) return;
       if (headers.size >= MAX_ENTRIES) {
         headers.clear();
         headersOf.clear();
       }
       const key = headerKey(authorization);
-      headers.set(key, clientId);
+      headers.set(key, entry);
       headersOf.set(clientId, (headersOf.get(clientId) ?? new Set()).add(key));
     },
     headerKey,

@@ -5,6 +5,7 @@ import { findAppConnection, findCustomerByIdpId, listCustomersConnectedTo } from
 import { AppError, validationError } from '../../errors.js';
 import { buildIdpMetadata, PASS_THROUGH_NAME_ID_FORMATS, type IdpEntityInput } from '../../saml/idp-metadata-builder.js';
 import { toApplication, type SamlApplication } from '../applications/application-service.js';
+import { normalizeIdpId } from '../connections/customer-schemas.js';
 import type { SigningKeyService } from '../keys/signing-key-service.js';
 
 /** A non-multiplexed app's metadata lists every connected customer; past this, ask for one with ?idpid=. */
@@ -51,7 +52,7 @@ export function createIdpMetadataService(deps: { db: Kysely<DB>; signingKeys: Si
       let entities: IdpEntityInput[];
       let group = false;
       if (idpId !== undefined) {
-        const customer = await findCustomerByIdpId(db, record.accountId, idpId);
+        const customer = await findCustomerByIdpId(db, record.accountId, normalizeIdpId(idpId));
         if (!customer || !(await findAppConnection(db, customer.id, app.saasid))) {
           throw new AppError('CUSTOMER_NOT_FOUND', `No customer with idpId "${idpId}" is connected to this application.`);
         }

@@ -6,6 +6,13 @@ import type { SsoFailureReason } from './sso-reasons.js';
  * a URL the application configured or one that matched its host rule.
  */
 export class SsoFailure extends Error {
+  /**
+   * The account whose sign-in failed, once the login has been traced to one (the SSO service sets
+   * it): its error page carries that account's branding. Undefined for a post that names no
+   * account we know, which gets a neutral page.
+   */
+  accountId: string | undefined = undefined;
+
   constructor(
     /** A closed list (sso-reasons.ts), so the sign-in log can describe every reason. */
     readonly reason: SsoFailureReason,
@@ -13,6 +20,8 @@ export class SsoFailure extends Error {
     readonly errorUrl: string | null,
     /** The HTTP status of the error page shown when there is no error URL. */
     readonly status = 400,
+    /** For the sign-in log beside the reason (never sent to the app or shown to the user); no user data. */
+    readonly detail: string | null = null,
   ) {
     super(message);
     this.name = 'SsoFailure';

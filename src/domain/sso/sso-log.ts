@@ -31,6 +31,8 @@ export interface SsoLogEntry {
   assertionId: string | null;
   /** The request ID shown on the error page and sent to the error URL as `request_id`. */
   requestId: string;
+  /** What the reason alone does not say, e.g. which attribute was missing and which names the IdP sent. */
+  detail: string | null;
 }
 
 /** How long the sign-in log keeps an event (the SSO runtime prunes older ones). */
@@ -89,6 +91,7 @@ export function createSsoLog(deps: { db: Kysely<DB> }) {
           applicationName: r.applicationId ? (names.get(r.applicationId) ?? null) : null,
           assertionId: r.assertionId,
           requestId: r.requestId,
+          detail: r.detail,
         })),
         nextBeforeId: rows.length > valid.limit ? shown.at(-1)?.id : undefined,
       };

@@ -16,6 +16,7 @@ export type SsoRuntimeReason =
   | 'REQUEST_ALREADY_USED'
   | 'REQUEST_EXPIRED'
   | 'UNSOLICITED_WITHOUT_APPLICATION'
+  | 'IDP_INITIATED_DISABLED'
   | 'REPLAY'
   | 'REQUIRED_ATTRIBUTE_MISSING'
   | 'FORCE_AUTHN_IGNORED';
@@ -49,6 +50,7 @@ export const ssoReasonDescriptions: Readonly<Record<SsoFailureReason | typeof SS
   REQUEST_ALREADY_USED: 'This sign-in was already completed; the response was posted twice.',
   REQUEST_EXPIRED: 'The user took more than 10 minutes at the identity provider; they must start again.',
   UNSOLICITED_WITHOUT_APPLICATION: 'An IdP-initiated response did not name the application (?saasid= or RelayState=https://pingone.com/1.0/<saasid>).',
+  IDP_INITIATED_DISABLED: "An IdP-initiated response came from a customer connection that does not allow IdP-initiated sign-in (the connection's idpInitiatedLogin setting); users must start from the application.",
   REPLAY: 'This assertion was already used once (replay).',
   REQUIRED_ATTRIBUTE_MISSING: 'The identity provider did not send an attribute the application requires.',
   FORCE_AUTHN_IGNORED: 'The sign-in asked the IdP to authenticate the user again (forceauthn=true), but the assertion reports an authentication from before the request.',
@@ -56,7 +58,7 @@ export const ssoReasonDescriptions: Readonly<Record<SsoFailureReason | typeof SS
   // The SAML response checks (src/saml/response-validation.ts).
   MESSAGE_TOO_LARGE: 'The SAML response is larger than 256 KiB.',
   NOT_BASE64: 'The SAMLResponse field is not base64.',
-  XML_REJECTED: 'The response is not well-formed XML, or contains a DTD or entity declaration.',
+  XML_REJECTED: 'The response is not well-formed XML, contains a DTD or entity declaration, or is over one of the XML limits (depth, nodes, attributes, references; see docs/limits.md).',
   NOT_A_RESPONSE: 'The posted message is not a SAML 2.0 samlp:Response.',
   COMMENT_OR_PROCESSING_INSTRUCTION: 'The response contains an XML comment or processing instruction, which could make signed and read text differ.',
   DUPLICATE_ID: 'An ID appears twice in the response (a signature-wrapping pattern).',
@@ -73,7 +75,7 @@ export const ssoReasonDescriptions: Readonly<Record<SsoFailureReason | typeof SS
   NO_SUBJECT: 'The assertion names no subject (no Subject with a NameID).',
   NO_BEARER_CONFIRMATION: 'The assertion has no bearer SubjectConfirmation with SubjectConfirmationData.',
   WRONG_RECIPIENT: "The SubjectConfirmationData Recipient is not our ACS URL for this connection.",
-  WRONG_IN_RESPONSE_TO: 'InResponseTo does not match: an SP-initiated response must answer our request; an IdP-initiated one must not carry it.',
+  WRONG_IN_RESPONSE_TO: 'InResponseTo does not match: an SP-initiated response must answer our request; an IdP-initiated one must not carry it, nor bring back the RelayState of a sign-in started here.',
   EXPIRED: 'The assertion has expired (NotOnOrAfter), allowing 3 minutes of clock skew; check the IdP clock.',
   NOT_YET_VALID: 'The assertion is not valid yet (NotBefore), allowing 3 minutes of clock skew; check the IdP clock.',
   WRONG_AUDIENCE: "The assertion's Audience is not our SP entity ID for this connection (multiplexed and non-multiplexed connections have different entity IDs).",

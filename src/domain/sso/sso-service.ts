@@ -29,22 +29,24 @@ import { buildAuthnRequest, postBindingRequest, redirectBindingUrl } from '../..
 import { encryptAssertionInResponse } from '../../saml/assertion-encryption.js';
 import { buildSignedResponse, newSamlId, responseIdOf } from '../../saml/response-builder.js';
 import { signElement } from '../../saml/xml-signing.js';
-import { peekResponse, validateSamlResponse, type ValidatedAssertion } from '../../saml/response-validation.js';
+import { parseSamlResponse, peekResponse, validateSamlResponse, type ParsedResponse, type ValidatedAssertion } from '../../saml/response-validation.js';
 import { SamlRejection } from '../../saml/saml-rejection.js';
 import { toApplication, type Application, type RestApplication, type SamlApplication } from '../applications/application-service.js';
+import { normalizeIdpId } from '../connections/customer-schemas.js';
 import type { IdpSettings } from '../connections/customer-service.js';
 import { acsUrlFor, spEntityIdFor } from '../connections/sp-identity.js';
 import type { Principal } from '../credentials/verified-credential-cache.js';
 import type { SigningKeyService } from '../keys/signing-key-service.js';
 import { hostMatchesRule, secureUrlSchema } from '../url-rules.js';
 import { issuerToApp } from './idp-metadata-service.js';
+import { describeMissingAttribute } from './missing-attribute-detail.js';
 import { SsoFailure } from './sso-failure.js';
 
-/** What the browser does next. */
+/** What the browser does next; `accountId` says whose branding a page shows. */
 export type BrowserStep =
-  | { kind: 'redirect'; url: string; transactionId?: string }
-  | { kind: 'post'; url: string; fields: Record<string, string>; transactionId?: string }
-  | { kind: 'discover'; saasid: string; appurl: string | undefined; errorurl: string | undefined; forceauthn: boolean; error: string | undefined };
+  | { kind: 'redirect'; url: string; transactionId?: string; accountId: string }
+  | { kind: 'post'; url: string; fields: Record<string, string>; transactionId?: string; accountId: string }
+  | { kind: 'discover'; saasid: string; appurl: string | undefined; errorurl: string | undefined; forceauthn: boolean; error: string | undefined; accountId: string };
 
 export interface StartLoginInput {
   saasid?: string | undefined;
@@ -65,8 +67,19 @@ const ASSERTION_TO_APP_LIFETIME_MS = 5 * 60_000;
 /** IdP-initiated logins may name the app as PingOne did. */
 const PINGONE_RELAY_STATE = /^https:\/\/pingone\.com\/1\.0\/([0-9a-fA-F-]{36})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The form of our AuthnRequest IDs (newSamlId), which are also the RelayState we send. */
+const SAML_ID = /^_[0-9a-f]{40}$/;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/**
+ * A checked appurl or errorurl as WHATWG URL parsing read it when the host rule was checked
+ * (`https://app.example\@evil.example/` becomes `https://app.example/@evil.example/`): what we
+ * store and pass on, so that an app parsing it another way cannot find another host in it.
+ */
+function normalizedUrl(url: string): string {
+  return new URL(url).href;
+}
 
 /** Where an app's appurl and errorurl must point: its Hostname/Domain rule, or a SAML app's ACS host. */
 function appUrlAllowed(app: Application, url: string): boolean {
@@ -80,7 +93,15 @@ function attributesTheAppWants(app: Application, assertion: ValidatedAssertion, 
   for (const wanted of app.requiredAttributes) {
     const values = assertion.attributes[wanted.name];
     if (values && values.length > 0) attributes[wanted.name] = values;
-    else if (wanted.required) throw new SsoFailure('REQUIRED_ATTRIBUTE_MISSING', `The identity provider did not send the required attribute "${wanted.name}".`, errorUrl);
+    else if (wanted.required) {
+      throw new SsoFailure(
+        'REQUIRED_ATTRIBUTE_MISSING',
+        `The identity provider did not send the required attribute "${wanted.name}".`,
+        errorUrl,
+        400,
+        describeMissingAttribute(wanted.name, Object.keys(assertion.attributes)),
+      );
+    }
   }
   return attributes;
 }
@@ -116,6 +137,7 @@ export function createSsoService(deps: {
     reason: string,
     assertionId: string | null,
     requestId: string,
+    detail: string | null = null,
   ) => {
     if (!context.accountId) return;
     try {
@@ -128,6 +150,7 @@ export function createSsoService(deps: {
         reason,
         assertion_id: assertionId,
         request_id: requestId,
+        detail,
       });
     } catch (error) {
       deps.logger.error({ err: error, reason, requestId }, 'could not write the sign-in log');
@@ -172,8 +195,8 @@ export function createSsoService(deps: {
       expiresAt: now + TRANSACTION_LIFETIME_MS,
     });
     return settings.ssoBinding === 'post'
-      ? { kind: 'post', url: settings.ssoUrl, fields: { SAMLRequest: postBindingRequest(requestXml, id, key), RelayState: id }, transactionId: id }
-      : { kind: 'redirect', url: redirectBindingUrl(settings.ssoUrl, requestXml, id, key), transactionId: id };
+      ? { kind: 'post', url: settings.ssoUrl, fields: { SAMLRequest: postBindingRequest(requestXml, id, key), RelayState: id }, transactionId: id, accountId }
+      : { kind: 'redirect', url: redirectBindingUrl(settings.ssoUrl, requestXml, id, key), transactionId: id, accountId };
   };
 
   const restAttributes = (app: RestApplication, customer: CustomerRecord, assertion: ValidatedAssertion, errorUrl: string | null): TokenAttributes => {
@@ -203,9 +226,9 @@ export function createSsoService(deps: {
     if (app.tokenBinding === 'query') {
       const url = new URL(target);
       for (const [k, v] of Object.entries(fields)) url.searchParams.set(k, v);
-      return { kind: 'redirect', url: url.toString() };
+      return { kind: 'redirect', url: url.toString(), accountId };
     }
-    return { kind: 'post', url: target, fields };
+    return { kind: 'post', url: target, fields, accountId };
   };
 
   const deliverToSamlApp = async (app: SamlApplication, accountId: string, customer: CustomerRecord, assertion: ValidatedAssertion, appUrl: string | null, errorUrl: string | null): Promise<BrowserStep> => {
@@ -238,7 +261,7 @@ export function createSsoService(deps: {
       app.encryptAssertions && app.encryptionCertificate
         ? signElement(await encryptAssertionInResponse(signedAssertion, app.encryptionCertificate), responseIdOf(signedAssertion), key)
         : signedAssertion;
-    return { kind: 'post', url: app.acsUrl, fields: { SAMLResponse: Buffer.from(xml, 'utf8').toString('base64'), ...(appUrl && { RelayState: appUrl }) } };
+    return { kind: 'post', url: app.acsUrl, fields: { SAMLResponse: Buffer.from(xml, 'utf8').toString('base64'), ...(appUrl && { RelayState: appUrl }) }, accountId };
   };
 
   return {
@@ -253,19 +276,30 @@ export function createSsoService(deps: {
         if (input.errorurl !== undefined && !appUrlAllowed(unchecked, input.errorurl)) {
           throw new SsoFailure('INVALID_ERROR_URL', "The errorurl is not on the application's configured host.", null);
         }
-        const errorUrl = input.errorurl ?? defaultErrorUrl(unchecked);
+        const givenErrorUrl = input.errorurl === undefined ? undefined : normalizedUrl(input.errorurl);
+        const errorUrl = givenErrorUrl ?? defaultErrorUrl(unchecked);
         if (!unchecked.enabled) throw new SsoFailure('APPLICATION_DISABLED', 'This application is disabled.', errorUrl);
         if (input.appurl !== undefined && !appUrlAllowed(unchecked, input.appurl)) {
           throw new SsoFailure('INVALID_APP_URL', "The appurl must be an https URL on the application's configured host.", errorUrl);
         }
-        const target = { appUrl: input.appurl ?? null, errorUrl, forceAuthn: input.forceauthn === 'true' };
+        const givenAppUrl = input.appurl === undefined ? undefined : normalizedUrl(input.appurl);
+        const target = { appUrl: givenAppUrl ?? null, errorUrl, forceAuthn: input.forceauthn === 'true' };
         let customer: CustomerRecord | undefined;
         if (input.idpid) {
-          customer = await findCustomerByIdpId(db, context.accountId, input.idpid);
+          customer = await findCustomerByIdpId(db, context.accountId, normalizeIdpId(input.idpid));
           if (!customer) throw new SsoFailure('UNKNOWN_IDP', 'No identity provider with this idpid is connected to the application.', errorUrl);
         } else {
           const domain = input.email?.trim().toLowerCase().split('@')[1];
-          const discover = (error: string | undefined): BrowserStep => ({ kind: 'discover', saasid: unchecked.saasid, appurl: input.appurl, errorurl: input.errorurl, forceauthn: target.forceAuthn, error });
+          const accountId = context.accountId;
+          const discover = (error: string | undefined): BrowserStep => ({
+            kind: 'discover',
+            saasid: unchecked.saasid,
+            appurl: givenAppUrl,
+            errorurl: givenErrorUrl,
+            forceauthn: target.forceAuthn,
+            error,
+            accountId,
+          });
           if (input.email === undefined) return discover(undefined);
           if (!domain) return discover('Enter your work email address, such as you@company.com.');
           customer = await findCustomerByEmailDomain(db, context.accountId, domain);
@@ -279,7 +313,10 @@ export function createSsoService(deps: {
         context.customerId = customer.id;
         return await sendAuthnRequest(unchecked, context.accountId, customer, target);
       } catch (error) {
-        if (error instanceof SsoFailure) await record(context, 'failure', error.reason, null, requestId);
+        if (error instanceof SsoFailure) {
+          error.accountId ??= context.accountId;
+          await record(context, 'failure', error.reason, null, requestId, error.detail);
+        }
         throw error;
       }
     },
@@ -297,9 +334,12 @@ export function createSsoService(deps: {
       let assertionId: string | null = null;
       try {
         if (!input.samlResponse) throw new SsoFailure('MISSING_RESPONSE', 'No SAML response was posted.', null);
+        // Parsed once (bounded pre-scan, then the DOM): routing reads it, validation checks it.
+        let parsed: ParsedResponse;
         let routing;
         try {
-          routing = peekResponse(input.samlResponse);
+          parsed = parseSamlResponse(input.samlResponse);
+          routing = peekResponse(parsed);
         } catch (error) {
           if (error instanceof SamlRejection) throw new SsoFailure(error.reason, error.message, null);
           throw error;
@@ -326,6 +366,16 @@ export function createSsoService(deps: {
           if (!found) throw new SsoFailure('UNKNOWN_IDP', 'The identity provider of this sign-in no longer exists.', errorUrl);
           customer = found;
         } else {
+          // Our RelayState is the ID of the sign-in it belongs to: a response without InResponseTo
+          // that brings one back is the answer to our request with InResponseTo stripped. Taken as
+          // IdP-initiated it would skip what binds it to that sign-in (browser, appurl, ForceAuthn).
+          const answered = input.relayState !== undefined && SAML_ID.test(input.relayState) ? await findSsoTransaction(db, input.relayState) : undefined;
+          if (answered) {
+            Object.assign(context, { accountId: answered.accountId, applicationId: answered.applicationId, customerId: answered.customerId });
+            const answeredApp = await findApplicationBySaasid(db, answered.applicationId);
+            const answeredErrorUrl = answered.errorUrl ?? (answeredApp ? defaultErrorUrl(toApplication(answeredApp)) : null);
+            throw new SsoFailure('WRONG_IN_RESPONSE_TO', 'This response answers a sign-in started here but does not say so (no InResponseTo).', answeredErrorUrl);
+          }
           // IdP-initiated: the app is named by ?saasid= or RelayState=https://pingone.com/1.0/<saasid>.
           const saasid = input.saasid ?? PINGONE_RELAY_STATE.exec(input.relayState ?? '')?.[1];
           if (!saasid) throw new SsoFailure('UNSOLICITED_WITHOUT_APPLICATION', 'An IdP-initiated sign-in must name the application (saasid).', null);
@@ -337,6 +387,10 @@ export function createSsoService(deps: {
           const found = routing.issuer ? await findCustomerByEntityId(db, context.accountId, routing.issuer) : undefined;
           if (!found) throw new SsoFailure('UNKNOWN_IDP', 'The response comes from an identity provider that is not connected to this application.', errorUrl);
           customer = found;
+          context.customerId = customer.id;
+          if (!customer.idpInitiatedLogin) {
+            throw new SsoFailure('IDP_INITIATED_DISABLED', 'This identity provider may not start sign-ins: start from the application instead.', errorUrl);
+          }
         }
         context.customerId = customer.id;
         if (!app.enabled) throw new SsoFailure('APPLICATION_DISABLED', 'This application is disabled.', errorUrl);
@@ -348,7 +402,7 @@ export function createSsoService(deps: {
 
         let assertion: ValidatedAssertion;
         try {
-          assertion = validateSamlResponse(input.samlResponse, {
+          assertion = validateSamlResponse(parsed, {
             acsUrls: [acsUrlFor(publicUrl, ownIdentity)],
             audience: spEntityIdFor(publicUrl, customer.accountId, ownIdentity),
             idpEntityId: customer.entityId,
@@ -380,7 +434,10 @@ export function createSsoService(deps: {
         await record(context, 'success', 'OK', assertionId, requestId);
         return step;
       } catch (error) {
-        if (error instanceof SsoFailure) await record(context, 'failure', error.reason, assertionId, requestId);
+        if (error instanceof SsoFailure) {
+          error.accountId ??= context.accountId;
+          await record(context, 'failure', error.reason, assertionId, requestId, error.detail);
+        }
         throw error;
       }
     },

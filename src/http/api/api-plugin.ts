@@ -4,6 +4,7 @@ import type { Principal } from '../../domain/credentials/verified-credential-cac
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { jsonErrorHandler, sendJsonError } from './json-errors.js';
+import { noRouteError } from '../allowed-methods.js';
 import { registerApplicationRoutes } from './applications-routes.js';
 import { registerSpManagedRoutes } from './sp-managed-routes.js';
 
@@ -45,7 +46,7 @@ export async function apiPlugin(app: FastifyInstance, options: { services: Servi
     } catch (error) {
       return jsonErrorHandler(error, request, reply);
     }
-    return sendJsonError(request, reply, new AppError('ROUTE_NOT_FOUND', `No operation ${request.method} ${request.url.split('?')[0]}.`));
+    return sendJsonError(request, reply, noRouteError(request, reply, 'operation'));
   });
 
   registerSpManagedRoutes(app, services);

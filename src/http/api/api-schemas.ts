@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SINGLE_LOGOUT_NOT_YET } from '../../domain/single-logout.js';
 
 /** Response shapes of the Customer Connection API; they also generate the OpenAPI document. */
 export const errorBody = z
@@ -29,12 +30,13 @@ export const customerBody = z
     ssoUrl: z.string(),
     ssoBinding: z.enum(['redirect', 'post']),
     certificates: z.array(certificateBody),
-    sloUrl: z.string().nullable(),
-    sloResponseUrl: z.string().nullable(),
-    sloBinding: z.enum(['redirect', 'post']).nullable(),
+    sloUrl: z.string().nullable().describe(`The IdP's single logout URL. ${SINGLE_LOGOUT_NOT_YET}`),
+    sloResponseUrl: z.string().nullable().describe(`Where single logout responses go, when not to sloUrl. ${SINGLE_LOGOUT_NOT_YET}`),
+    sloBinding: z.enum(['redirect', 'post']).nullable().describe(`The single logout binding. ${SINGLE_LOGOUT_NOT_YET}`),
     contactEmail: z.string().nullable(),
     emailDomains: z.array(z.string()),
     enabled: z.boolean(),
+    idpInitiatedLogin: z.boolean().describe('Whether IdP-initiated logins (responses that answer no request of ours) are accepted from this IdP; refused with IDP_INITIATED_DISABLED when false'),
     isDefault: z.boolean().describe("The account's default IdP (set in the console): IdP discovery sends users here when their email domain matches no customer"),
     metadataUrl: z.string().nullable(),
     applications: z.array(z.object({ saasid: z.string(), name: z.string(), kind: z.enum(['saml', 'rest']), multiplexed: z.boolean(), connectedAt: z.string() })),

@@ -4,15 +4,19 @@ import { z } from 'zod';
 import { listCustomersInput, putCustomerInput } from '../../domain/connections/customer-schemas.js';
 import type { CustomerView } from '../../domain/connections/customer-service.js';
 import { AppError } from '../../errors.js';
-import { MAX_METADATA_BYTES } from '../../saml/idp-metadata.js';
+import { CUSTOMER_PUT_BODY_LIMIT } from '../body-limits.js';
 import type { Services } from '../../services.js';
 import { principalOf } from './api-plugin.js';
-import { customerBody, customerPageBody, errorBody, idpConfigurationBody, iso } from './api-schemas.js';
+import { customerBody, customerPageBody, idpConfigurationBody, iso } from './api-schemas.js';
+import { errorResponses, jsonResponse } from './openapi-responses.js';
 import { apiActor } from './api-actor.js';
 
-const idpIdParam = z.object({ idpId: z.string().describe('The customer IdP id, URL-encoded (e.g. customer001.com)') });
+const idpIdParam = z.object({ idpId: z.string().describe('The customer IdP id, URL-encoded (e.g. customer001.com); compared in Unicode NFC, so either form of an accented idpId names the same customer') });
 const tags = ['Customer connections'];
-const commonErrors = { 400: errorBody, 401: errorBody, 404: errorBody, 429: errorBody };
+/** The SAML metadata media type (SAML 2.0 Metadata §4.1.1, registered with IANA). */
+const SAML_METADATA_TYPE = 'application/samlmetadata+xml';
+/** Every operation on one customer: its idpId is checked, then looked up. */
+const customerErrors = errorResponses([400, 401, 404, 414, 429, 503], { 404: ['CUSTOMER_NOT_FOUND'] });
 
 function customerJson(c: CustomerView): z.input<typeof customerBody> {
   return {
@@ -27,6 +31,7 @@ function customerJson(c: CustomerView): z.input<typeof customerBody> {
     contactEmail: c.contactEmail,
     emailDomains: c.emailDomains,
     enabled: c.enabled,
+    idpInitiatedLogin: c.idpInitiatedLogin,
     isDefault: c.isDefault,
     metadataUrl: c.metadataUrl,
     applications: c.applications.map((a) => ({ saasid: a.saasid, name: a.name, kind: a.kind, multiplexed: a.multiplexed, connectedAt: iso(a.connectedAt) })),
@@ -43,11 +48,12 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
     '/spManaged',
     {
       schema: {
+        operationId: 'listCustomers',
         summary: "List the account's customers",
         description: 'One page of customers (customer IdPs), ordered by idpId. Follow `nextCursor` for the next page; filter by `saasid` or `enabled`.',
         tags,
         querystring: listCustomersInput,
-        response: { 200: customerPageBody, ...commonErrors },
+        response: { 200: jsonResponse('One page of customers', customerPageBody), ...errorResponses([400, 401, 429, 503]) },
       },
     },
     async (request) => {
@@ -62,15 +68,24 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
   api.put(
     '/spManaged/:idpId',
     {
-      bodyLimit: MAX_METADATA_BYTES + 256 * 1024,
+      bodyLimit: CUSTOMER_PUT_BODY_LIMIT,
       schema: {
+        operationId: 'putCustomer',
         summary: 'Create or update a customer and its app connections',
         description:
           'Idempotent. Creates the customer IdP (201) or replaces its settings (200). IdP settings come from fields, or from SAML metadata (`metadataXml`, or an https `metadataUrl`). `applications` lists saasids to connect (omitted on create: every enabled application); existing connections are never duplicated. A repeated PUT changes nothing.',
         tags,
         params: idpIdParam,
         body: putCustomerInput,
-        response: { 200: customerBody, 201: customerBody, 409: errorBody, 413: errorBody, 415: errorBody, ...commonErrors },
+        response: {
+          200: jsonResponse('The customer was updated (or already had these settings)', customerBody),
+          201: jsonResponse('The customer was created', customerBody),
+          ...errorResponses([400, 401, 404, 409, 413, 414, 415, 429, 503], {
+            400: ['VALIDATION_FAILED', 'METADATA_INVALID', 'METADATA_FETCH_FAILED', 'MALFORMED_REQUEST'],
+            404: ['APPLICATION_NOT_FOUND'],
+            409: ['CUSTOMER_CONFLICT', 'MULTIPLEXING_NOT_ALLOWED'],
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -84,7 +99,7 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
   const serialized = new WeakMap<CustomerView, string>();
   app.get<{ Params: { idpId: string } }>(
     '/spManaged/:idpId',
-    { schema: { summary: 'Read a customer', tags, params: idpIdParam, response: { 200: customerBody, ...commonErrors } } },
+    { schema: { operationId: 'getCustomer', summary: 'Read a customer', tags, params: idpIdParam, response: { 200: jsonResponse('The customer', customerBody), ...customerErrors } } },
     async (request, reply) => {
       const customer = await services.customers.getCustomer(principalOf(request).accountId, request.params.idpId);
       let json = serialized.get(customer);
@@ -98,7 +113,15 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
 
   api.delete(
     '/spManaged/:idpId',
-    { schema: { summary: 'Delete a customer and all its app connections', tags, params: idpIdParam, response: { 204: z.null(), ...commonErrors } } },
+    {
+      schema: {
+        operationId: 'deleteCustomer',
+        summary: 'Delete a customer and all its app connections',
+        tags,
+        params: idpIdParam,
+        response: { 204: z.null().describe('Deleted'), ...customerErrors },
+      },
+    },
     async (request, reply) => {
       await services.customers.deleteCustomer(apiActor(request), request.params.idpId);
       return reply.code(204).send(null);
@@ -109,10 +132,11 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
     '/spManaged/:idpId/applications/:saasid',
     {
       schema: {
+        operationId: 'removeAppConnection',
         summary: 'Remove one app connection of a customer',
         tags,
         params: idpIdParam.extend({ saasid: z.string() }),
-        response: { 204: z.null(), ...commonErrors },
+        response: { 204: z.null().describe('Removed'), ...errorResponses([400, 401, 404, 414, 429, 503], { 404: ['CUSTOMER_NOT_FOUND', 'APPLICATION_NOT_FOUND'] }) },
       },
     },
     async (request, reply) => {
@@ -125,11 +149,12 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
     '/spManaged/:idpId/idpConfiguration',
     {
       schema: {
+        operationId: 'getIdpConfiguration',
         summary: "What the customer's IdP must configure",
         description: 'Our SP entity ID, ACS URL, signing certificates, required attributes and SP metadata XML: one entry for all multiplexed connections and one per non-multiplexed connection.',
         tags,
         params: idpIdParam,
-        response: { 200: idpConfigurationBody, ...commonErrors },
+        response: { 200: jsonResponse('One configuration per SP identity the customer trusts', idpConfigurationBody), ...customerErrors },
       },
     },
     async (request) => ({ configurations: await services.customers.idpConfiguration(principalOf(request).accountId, request.params.idpId) }),
@@ -139,12 +164,16 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
     '/spManaged/:idpId/metadata.xml',
     {
       schema: {
+        operationId: 'getCustomerMetadata',
         summary: 'SP metadata XML for the customer to import into its IdP',
         description: 'Without `saasid`: the shared (multiplexed) identity; with `saasid`: that non-multiplexed connection.',
         tags,
         params: idpIdParam,
         querystring: z.strictObject({ saasid: z.uuid({ error: 'must be a saasid (UUID)' }).optional() }),
-        response: { 200: z.string(), ...commonErrors },
+        response: {
+          200: { description: 'SAML 2.0 SP metadata (an `md:EntityDescriptor`)', content: { [SAML_METADATA_TYPE]: { schema: z.string() } } },
+          ...errorResponses([400, 401, 404, 414, 429, 503], { 404: ['CUSTOMER_NOT_FOUND', 'APPLICATION_NOT_FOUND'] }),
+        },
       },
     },
     async (request, reply) => {
@@ -157,7 +186,7 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
           saasid === undefined ? 'This customer has no multiplexed connection; pass the saasid of a non-multiplexed one.' : `This customer has no non-multiplexed connection to ${saasid}.`,
         );
       }
-      return reply.type('application/samlmetadata+xml; charset=utf-8').send(match.metadataXml);
+      return reply.type(`${SAML_METADATA_TYPE}; charset=utf-8`).send(match.metadataXml);
     },
   );
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Application } from '../../domain/applications/application-service.js';
-import { idpMetadataUrl } from '../../domain/sso/idp-metadata-service.js';
-import { AppError } from '../../errors.js';
+import { CUSTOMER_PAGE_MAX } from '../../domain/connections/customer-service.js';
+import { idpMetadataUrl, initSsoUrl } from '../../domain/sso/idp-metadata-service.js';
+import { AppError, isAppError } from '../../errors.js';
 import { MAX_METADATA_BYTES } from '../../saml/idp-metadata.js';
 import { parseSpMetadata, SpMetadataError } from '../../saml/sp-metadata-parse.js';
 import type { Services } from '../../services.js';
@@ -17,7 +18,14 @@ import {
 } from './application-form.js';
 import { adminActor } from './console-session.js';
 import { formOf, submitForm } from './forms.js';
-import { APPLICATIONS_PATH, applicationFormPage, applicationListPage, deleteApplicationPage, type ApplicationFormPage } from './pages/applications-pages.js';
+import {
+  APPLICATIONS_PATH,
+  applicationFormPage,
+  applicationListPage,
+  deleteApplicationPage,
+  type ApplicationFormPage,
+  type DeveloperFacts,
+} from './pages/applications-pages.js';
 import { chromeOf, noticeFrom, sendPage } from './replies.js';
 
 type SaasidParams = { Params: { saasid: string } };
@@ -47,10 +55,52 @@ export function registerApplicationConsoleRoutes(app: FastifyInstance, services:
   const csrf = { preValidation: app.csrfProtection };
   const accountOf = (request: FastifyRequest) => adminActor(request).accountId;
 
-  const renderForm = async (request: FastifyRequest, reply: FastifyReply, page: Omit<ApplicationFormPage, 'signingKeys' | 'submissionKey' | 'idpMetadataUrl'>, status = 200) => {
+  /** The application page's developer section: the connected customers and the chosen one's sign-in link. */
+  const developerFacts = async (accountId: string, application: Application, requested: string | undefined): Promise<DeveloperFacts> => {
+    const listed = await services.customers.listCustomers(accountId, { saasid: application.saasid, limit: CUSTOMER_PAGE_MAX });
+    const customers = listed.customers.map((c) => c.idpId);
+    let idpid: string | undefined;
+    if (requested !== undefined && requested !== '') {
+      // Beyond the listed page, a customer is still accepted when it is connected to this application.
+      if (customers.includes(requested) || (await isConnected(accountId, requested, application.saasid))) idpid = requested;
+      if (idpid !== undefined && !customers.includes(idpid)) customers.push(idpid);
+    }
+    const applicationCredentials = (await services.credentials.listApplicationCredentials(accountId)).filter((c) => c.applicationId === application.saasid).length;
+    return {
+      customers,
+      moreCustomers: listed.nextCursor !== null,
+      idpid,
+      notConnected: idpid === undefined && requested ? requested : undefined,
+      signInLinkBase: initSsoUrl(publicUrl, application.saasid),
+      signInLink: initSsoUrl(publicUrl, application.saasid, idpid),
+      tokenExchangeUrl: `${publicUrl}/sso/TXS/2.0/1/`,
+      applicationCredentials,
+    };
+  };
+  const isConnected = async (accountId: string, idpId: string, saasid: string): Promise<boolean> => {
+    try {
+      return (await services.customers.getCustomer(accountId, idpId)).applications.some((a) => a.saasid === saasid);
+    } catch (error) {
+      if (isAppError(error) && error.status < 500) return false;
+      throw error;
+    }
+  };
+
+  const renderForm = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    page: Omit<ApplicationFormPage, 'signingKeys' | 'submissionKey' | 'idpMetadataUrl' | 'developer'>,
+    status = 200,
+    requestedIdpId?: string,
+  ) => {
     const signingKeys = page.values.kind === 'saml' ? await services.signingKeys.listKeys(accountOf(request)) : [];
     const metadataUrl = page.application?.kind === 'saml' ? idpMetadataUrl(publicUrl, page.application.saasid) : undefined;
-    return sendPage(reply, applicationFormPage(chromeOf(request, reply), { ...page, signingKeys, idpMetadataUrl: metadataUrl, submissionKey: services.formSubmissions.newKey() }), status);
+    const developer = page.application && (await developerFacts(accountOf(request), page.application, requestedIdpId));
+    return sendPage(
+      reply,
+      applicationFormPage(chromeOf(request, reply), { ...page, signingKeys, idpMetadataUrl: metadataUrl, developer, submissionKey: services.formSubmissions.newKey() }),
+      status,
+    );
   };
 
   /** Validates the form, asks the service, and re-renders the form with per-field messages on failure. */
@@ -112,9 +162,10 @@ export function registerApplicationConsoleRoutes(app: FastifyInstance, services:
     return failed ?? reply.redirect(`${APPLICATIONS_PATH}?notice=created`, 303);
   });
 
-  app.get<SaasidParams>(`${APPLICATIONS_PATH}/:saasid`, async (request, reply) => {
+  app.get<SaasidParams & { Querystring: { idpid?: string } }>(`${APPLICATIONS_PATH}/:saasid`, async (request, reply) => {
     const application = await services.applications.getApplication(accountOf(request), request.params.saasid);
-    return renderForm(request, reply, { application, values: applicationFormOf(application) });
+    const idpid = typeof request.query.idpid === 'string' ? request.query.idpid : undefined;
+    return renderForm(request, reply, { application, values: applicationFormOf(application) }, 200, idpid);
   });
 
   app.post<SaasidParams>(`${APPLICATIONS_PATH}/:saasid/metadata`, { ...csrf, bodyLimit: METADATA_FORM_BODY_LIMIT }, async (request, reply) => {

@@ -5,31 +5,35 @@ import { csrfToken } from './console-session.js';
 import type { CookiePolicy } from './console-session.js';
 import { clearSessionCookie, setSessionCookie } from './console-session.js';
 import { formOf, submitForm } from './forms.js';
-import { setupPage, signInPage } from './pages/auth-pages.js';
+import { setupLinkInvalidPage, setupPage, signInPage } from './pages/auth-pages.js';
+import { DEFAULT_CONSOLE_PAGE, safeReturnPath } from './return-path.js';
 
 export function registerAuthRoutes(app: FastifyInstance, deps: { services: Services; clock: Clock; cookie: CookiePolicy }): void {
   const { services, clock, cookie } = deps;
 
   app.get('/console', async (request, reply) =>
-    reply.redirect(request.admin ? '/console/account/integration' : '/console/sign-in'),
+    reply.redirect(request.admin ? DEFAULT_CONSOLE_PAGE : '/console/sign-in'),
   );
 
-  app.get('/console/sign-in', async (request, reply) => {
-    if (request.admin) return reply.redirect('/console/account/integration');
-    return reply.type('text/html').send(signInPage({ csrfToken: csrfToken(request, reply) }).value);
+  app.get<{ Querystring: { next?: string } }>('/console/sign-in', async (request, reply) => {
+    const next = safeReturnPath(request.query.next);
+    if (request.admin) return reply.redirect(next ?? DEFAULT_CONSOLE_PAGE);
+    return reply.type('text/html').send(signInPage({ csrfToken: csrfToken(request, reply), next }).value);
   });
 
   app.post('/console/sign-in', { preValidation: app.csrfProtection }, async (request, reply) => {
     const form = formOf(request);
+    // Checked again here: the hidden field comes back from the browser like any other input.
+    const next = safeReturnPath(form.next);
     const outcome = await submitForm(() => services.admins.signIn({ email: form.email ?? '', password: form.password ?? '' }, request.ip));
     if (!outcome.ok) {
       return reply
         .code(outcome.status)
         .type('text/html')
-        .send(signInPage({ csrfToken: csrfToken(request, reply), email: form.email, error: outcome.message }).value);
+        .send(signInPage({ csrfToken: csrfToken(request, reply), email: form.email, error: outcome.message, next }).value);
     }
     setSessionCookie(reply, cookie, outcome.value.token, outcome.value.expiresAt, clock.now());
-    return reply.redirect('/console/account/integration', 303);
+    return reply.redirect(next ?? DEFAULT_CONSOLE_PAGE, 303);
   });
 
   // Public, so that signing out of an already-expired session still clears the cookie.
@@ -46,12 +50,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { services: Servi
 
   app.get<{ Querystring: { token?: string } }>('/console/setup', async (request, reply) => {
     const token = typeof request.query.token === 'string' ? request.query.token : '';
-    if (!token || !(await services.admins.isSetupTokenValid(token))) {
-      return reply
-        .code(404)
-        .type('text/html')
-        .send(signInPage({ csrfToken: csrfToken(request, reply), error: 'This setup link is not valid any more. Restart the server for a new one, or run "ssobridge admin create".' }).value);
-    }
+    if (!token || !(await services.admins.isSetupTokenValid(token))) return reply.code(404).type('text/html').send(setupLinkInvalidPage().value);
     reply.header('Referrer-Policy', 'no-referrer');
     return reply.type('text/html').send(setupPage({ csrfToken: csrfToken(request, reply), token }).value);
   });
@@ -66,8 +65,11 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { services: Servi
         .send(setupPage({ csrfToken: csrfToken(request, reply), token, email: form.email, errors, ...(error && { error }) }).value);
     if ((form.password ?? '') !== (form.confirm ?? '')) return rerender(400, { confirm: 'does not match the password' });
     const outcome = await submitForm(() => services.admins.completeSetup(token, { email: form.email ?? '', password: form.password ?? '' }, request.ip));
-    if (!outcome.ok) return rerender(outcome.status, outcome.fields, outcome.message);
+    if (!outcome.ok) {
+      if (outcome.code === 'SETUP_TOKEN_INVALID') return reply.code(outcome.status).type('text/html').send(setupLinkInvalidPage().value);
+      return rerender(outcome.status, outcome.fields, outcome.message);
+    }
     setSessionCookie(reply, cookie, outcome.value.token, outcome.value.expiresAt, clock.now());
-    return reply.redirect('/console/account/integration', 303);
+    return reply.redirect(DEFAULT_CONSOLE_PAGE, 303);
   });
 }

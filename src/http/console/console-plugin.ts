@@ -2,6 +2,7 @@ import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
+import type { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { csrfToken } from './console-session.js';
 import { toAppError } from '../to-app-error.js';
@@ -14,10 +15,18 @@ import { registerApplicationCredentialRoutes } from './application-credentials-r
 import { registerCustomerConnectionRoutes } from './customer-connections-routes.js';
 import { registerSigningKeyRoutes } from './signing-keys-routes.js';
 import { registerSignInLogRoutes } from './sign-in-log-routes.js';
+import { registerBrandingRoutes } from './branding-routes.js';
 import { messagePage } from './pages/auth-pages.js';
+import { signInUrlReturningTo } from './return-path.js';
 
-/** The console's answer to an unknown /console/… path (the root not-found handler calls it). */
-export function sendConsoleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/**
+ * The console's answer to an unknown /console/… path, or to a method a console path does not
+ * have (405; the root not-found handler has set `Allow`).
+ */
+export function sendConsoleNotFound(request: FastifyRequest, reply: FastifyReply, error?: AppError): FastifyReply {
+  if (error?.code === 'METHOD_NOT_ALLOWED') {
+    return reply.code(405).type('text/html').send(messagePage({ title: 'Method not allowed', message: 'This console page does not accept this kind of request.', requestId: request.id }).value);
+  }
   return reply.code(404).type('text/html').send(messagePage({ title: 'Page not found', message: 'There is no such page in the console.', requestId: request.id }).value);
 }
 
@@ -49,7 +58,8 @@ export async function consolePlugin(
     if (session) request.admin = session;
     const path = request.url.split('?')[0] ?? '';
     if (!session && !PUBLIC_PATHS.has(path)) {
-      if (request.method === 'GET') return reply.redirect('/console/sign-in');
+      // After signing in, the admin lands on the page they asked for.
+      if (request.method === 'GET') return reply.redirect(signInUrlReturningTo(request.url));
       return reply.code(401).type('text/html').send(messagePage({ title: 'Signed out', message: 'Your session has ended. Sign in again.' }).value);
     }
     return undefined;
@@ -74,4 +84,5 @@ export async function consolePlugin(
   registerSigningKeyRoutes(app, services, clock);
   registerSignInLogRoutes(app, services);
   registerAuditRoutes(app, services);
+  registerBrandingRoutes(app, services);
 }

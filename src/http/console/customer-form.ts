@@ -27,6 +27,7 @@ export interface CustomerFormValues {
   contactEmail: string;
   emailDomains: string;
   enabled: boolean;
+  idpInitiatedLogin: boolean;
   connections: ConnectionChoice[];
 }
 
@@ -47,6 +48,7 @@ export function emptyCustomerForm(applications: Application[]): CustomerFormValu
     contactEmail: '',
     emailDomains: '',
     enabled: true,
+    idpInitiatedLogin: true,
     connections: applications.map((a) => ({ saasid: a.saasid, connected: a.enabled, multiplexed: true })),
   };
 }
@@ -68,6 +70,7 @@ export function customerFormOf(customer: CustomerView, applications: Application
     contactEmail: customer.contactEmail ?? '',
     emailDomains: customer.emailDomains.join('\n'),
     enabled: customer.enabled,
+    idpInitiatedLogin: customer.idpInitiatedLogin,
     connections: applications.map((a) => ({ saasid: a.saasid, connected: connected.has(a.saasid), multiplexed: connected.get(a.saasid)?.multiplexed ?? true })),
   };
 }
@@ -90,6 +93,7 @@ export function customerFormFrom(form: Record<string, string>, lists: { connect:
     contactEmail: text('contactEmail'),
     emailDomains: text('emailDomains'),
     enabled: checked(form, 'enabled'),
+    idpInitiatedLogin: checked(form, 'idpInitiatedLogin'),
     connections: applications.map((a) => ({ saasid: a.saasid, connected: lists.connect.includes(a.saasid), multiplexed: lists.multiplexed.includes(a.saasid) })),
   };
 }
@@ -148,6 +152,7 @@ export function customerInputOf(v: CustomerFormValues): PreparedCustomer {
       contactEmail: optional(v.contactEmail),
       emailDomains,
       enabled: v.enabled,
+      idpInitiatedLogin: v.idpInitiatedLogin,
       applications: chosen.map((c) => ({ saasid: c.saasid, multiplexed: c.multiplexed })),
     },
     certificates,

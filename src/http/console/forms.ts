@@ -18,7 +18,7 @@ export function optionalField(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-export type FormOutcome<T> = { ok: true; value: T } | { ok: false; message: string; fields: Record<string, string>; status: number };
+export type FormOutcome<T> = { ok: true; value: T } | { ok: false; code: string; message: string; fields: Record<string, string>; status: number };
 
 /**
  * Runs a service call for a form. Errors a person can fix (validation, conflicts, throttling) come
@@ -31,7 +31,7 @@ export async function submitForm<T>(action: () => Promise<T>): Promise<FormOutco
     if (!isAppError(error) || !isFixableByUser(error)) throw error;
     const fields = Object.fromEntries((error.fields ?? []).map((f) => [f.field, f.message]));
     const message = error.kind === 'rate_limited' ? `${error.message} (about ${error.retryAfterSeconds ?? 60} seconds)` : error.message;
-    return { ok: false, message, fields, status: error.status };
+    return { ok: false, code: error.code, message, fields, status: error.status };
   }
 }
 

@@ -15,6 +15,7 @@ import {
   globalCredentialsPage,
 } from './pages/integration-pages.js';
 import { descriptionSchema } from '../../domain/credentials/credential-schemas.js';
+import { MAX_CONNECTION_API_CREDENTIALS } from '../../domain/credentials/credential-service.js';
 import { fieldErrorsFrom } from '../../domain/validation.js';
 
 type Params = { Params: { id: string } };
@@ -61,10 +62,24 @@ export function registerIntegrationRoutes(app: FastifyInstance, services: Servic
     return sendPage(reply, connectionApiListPage(chromeOf(request, reply), { credentials, editing, notice, submissionKey: newKey() }));
   });
 
+  /**
+   * At the limit the wizard does not open (a page loaded before the last place was taken still
+   * shows Add Secret): the list explains the limit instead. The service enforces it regardless.
+   */
+  const refuseAtLimit = async (request: FastifyRequest, reply: FastifyReply, status: number) => {
+    const credentials = await list(adminActor(request).accountId);
+    if (credentials.length < MAX_CONNECTION_API_CREDENTIALS) return undefined;
+    return sendPage(reply, connectionApiListPage(chromeOf(request, reply), { credentials, limitReached: true, submissionKey: newKey() }), status);
+  };
+
   // Wizard step 1 → 2: the Short Description is checked before the secret is asked for.
-  app.get(`${CONNECTION_API_PATH}/new`, async (request, reply) => sendPage(reply, addSecretStepOnePage(chromeOf(request, reply), {})));
+  app.get(`${CONNECTION_API_PATH}/new`, async (request, reply) =>
+    (await refuseAtLimit(request, reply, 200)) ?? sendPage(reply, addSecretStepOnePage(chromeOf(request, reply), {})),
+  );
 
   app.post(`${CONNECTION_API_PATH}/new`, csrf, async (request, reply) => {
+    const refused = await refuseAtLimit(request, reply, 409);
+    if (refused) return refused;
     const description = formOf(request).description ?? '';
     const checked = descriptionSchema.safeParse(description);
     if (!checked.success) {
@@ -84,7 +99,12 @@ export function registerIntegrationRoutes(app: FastifyInstance, services: Servic
     if (!outcome.ok) {
       if (outcome.fields.description !== undefined || outcome.fields.clientSecret === undefined) {
         const credentials = await list(adminActor(request).accountId);
-        return sendPage(reply, connectionApiListPage(chromeOf(request, reply), { credentials, error: outcome.message, submissionKey: newKey() }), outcome.status);
+        const limitReached = outcome.code === 'CREDENTIAL_LIMIT_REACHED' && credentials.length >= MAX_CONNECTION_API_CREDENTIALS;
+        return sendPage(
+          reply,
+          connectionApiListPage(chromeOf(request, reply), { credentials, limitReached, ...(!limitReached && { error: outcome.message }), submissionKey: newKey() }),
+          outcome.status,
+        );
       }
       return sendPage(
         reply,

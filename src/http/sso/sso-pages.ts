@@ -1,26 +1,36 @@
 import { html, type SafeHtml } from '../views/html.js';
-import { layout } from '../views/layout.js';
+import { endUserLayout, type PageBranding } from '../views/end-user-layout.js';
 
 /** The HTTP-POST binding hand-off: a form that posts itself (autopost.js), with a button as fallback. */
-export function autoPostPage(url: string, fields: Record<string, string>): string {
-  return html`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Signing you in…</title><link rel="stylesheet" href="/public/console.css"><script src="/public/autopost.js" defer></script></head>
-<body>
-<main>
-<form id="autopost" method="post" action="${url}">
+export function autoPostPage(url: string, fields: Record<string, string>, branding: PageBranding | undefined): string {
+  return endUserLayout(
+    { title: 'Signing you in…', branding, head: html`<script src="/public/autopost.js" defer></script>` },
+    html`<form id="autopost" method="post" action="${url}" class="card narrow">
 ${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
-<p>Signing you in…</p>
+<h1>Signing you in…</h1>
 <noscript><button type="submit" class="primary">Continue</button></noscript>
-</form>
-</main>
-</body>
-</html>`.value;
+</form>`,
+  ).value;
 }
 
-export function ssoErrorPage(p: { message: string; reason: string; requestId: string }): SafeHtml {
-  return layout(
-    { title: 'Sign-in failed' },
+/**
+ * Sends the browser on to another origin without a redirect: it navigates by itself (meta refresh,
+ * which is not a form submission, so no page's CSP form-action applies), and shows a link for a
+ * browser that does not follow meta refresh.
+ */
+export function continuePage(p: { url: string; message: string; branding: PageBranding | undefined }): string {
+  return endUserLayout(
+    { title: p.message, branding: p.branding, head: html`<meta http-equiv="refresh" content="0;url=${p.url}">` },
+    html`<section class="card narrow">
+<p>${p.message}</p>
+<p><a id="continue" href="${p.url}" class="button primary">Continue</a></p>
+</section>`,
+  ).value;
+}
+
+export function ssoErrorPage(p: { message: string; reason: string; requestId: string; branding: PageBranding | undefined }): SafeHtml {
+  return endUserLayout(
+    { title: 'Sign-in failed', branding: p.branding },
     html`<section class="card narrow">
   <h1>Sign-in failed</h1>
   <p>${p.message}</p>
@@ -30,9 +40,16 @@ export function ssoErrorPage(p: { message: string; reason: string; requestId: st
   );
 }
 
-export function discoveryPage(p: { saasid: string; appurl?: string | undefined; errorurl?: string | undefined; forceauthn: boolean; error?: string | undefined }): SafeHtml {
-  return layout(
-    { title: 'Sign in with your company account' },
+export function discoveryPage(p: {
+  saasid: string;
+  appurl?: string | undefined;
+  errorurl?: string | undefined;
+  forceauthn: boolean;
+  error?: string | undefined;
+  branding: PageBranding | undefined;
+}): SafeHtml {
+  return endUserLayout(
+    { title: 'Sign in with your company account', branding: p.branding },
     html`<section class="card narrow">
   <h1>Sign in with your company account</h1>
   ${p.error ? html`<div class="banner error" role="alert">${p.error}</div>` : ''}

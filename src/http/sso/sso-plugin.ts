@@ -1,14 +1,15 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SsoFailure } from '../../domain/sso/sso-failure.js';
-import type { BrowserStep, TokenAttributes } from '../../domain/sso/sso-service.js';
-import { toJavaProperties } from '../../domain/sso/java-properties.js';
+import type { BrowserStep } from '../../domain/sso/sso-service.js';
 import type { Services } from '../../services.js';
 import { MAX_RESPONSE_BYTES } from '../../saml/response-validation.js';
-import { jsonErrorHandler } from '../api/json-errors.js';
 import { toAppError } from '../to-app-error.js';
 import { idpMetadataRoutes } from './idp-metadata-routes.js';
-import { autoPostPage, discoveryPage, ssoErrorPage } from './sso-pages.js';
+import { tokenExchangeRoutes } from './token-exchange-routes.js';
+import { autoPostPage, continuePage, discoveryPage, ssoErrorPage } from './sso-pages.js';
+import { brandingAssetRoutes } from './branding-asset-routes.js';
+import { pageBrandingLoader, type PageBrandingLoader } from './page-branding.js';
 
 type Fields = Record<string, string | undefined>;
 
@@ -36,23 +37,38 @@ function browserBindingFor(publicUrl: string): BrowserBinding {
   };
 }
 
+/**
+ * How an answer sends the browser to another origin. A redirect, except in the answer to one of
+ * our own forms (the IdP discovery page): CSP 3 checks form-action against every redirect that
+ * follows a form submission, and our pages allow forms to go to our own origin only
+ * (`form-action 'self'`), so Chromium would stop the user on the email page without a word. There
+ * the answer is a page that moves on by itself, which keeps form-action 'self' on every page
+ * rather than listing every customer's IdP on the discovery page (which would also tell anyone
+ * who our customers are).
+ */
+async function sendAway(reply: FastifyReply, url: string, status: 302 | 303, answersForm: boolean, message: string, branding: () => ReturnType<PageBrandingLoader>): Promise<FastifyReply> {
+  if (!answersForm) return reply.redirect(url, status);
+  return reply.type('text/html').send(continuePage({ url, message, branding: await branding() }));
+}
+
 /** Tells the browser what to do next; a POST hand-off may target only that one origin. */
-function sendStep(reply: FastifyReply, step: BrowserStep, binding?: BrowserBinding): FastifyReply {
+async function sendStep(reply: FastifyReply, step: BrowserStep, brand: PageBrandingLoader, binding?: BrowserBinding, answersForm = false): Promise<FastifyReply> {
   reply.header('Cache-Control', 'no-store');
   if (binding?.enforced && step.kind !== 'discover' && step.transactionId) {
     reply.setCookie(binding.cookieName(step.transactionId), step.transactionId, { path: '/', httpOnly: true, secure: true, sameSite: 'none', signed: true, maxAge: 10 * 60 });
   }
-  if (step.kind === 'redirect') return reply.redirect(step.url, 302);
-  if (step.kind === 'discover') return reply.type('text/html').send(discoveryPage(step).value);
+  const branding = () => brand(step.accountId);
+  if (step.kind === 'redirect') return sendAway(reply, step.url, 302, answersForm, 'Signing you in…', branding);
+  if (step.kind === 'discover') return reply.type('text/html').send(discoveryPage({ ...step, branding: await branding() }).value);
   reply.header(
     'Content-Security-Policy',
-    `default-src 'none'; script-src 'self'; style-src 'self'; form-action ${new URL(step.url).origin}; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action ${new URL(step.url).origin}; frame-ancestors 'none'; base-uri 'none'`,
   );
-  return reply.type('text/html').send(autoPostPage(step.url, step.fields));
+  return reply.type('text/html').send(autoPostPage(step.url, step.fields, await branding()));
 }
 
 /** A failed login goes to the app's error URL with a reason, or to a page with the request ID. */
-function sendFailure(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+async function sendFailure(request: FastifyRequest, reply: FastifyReply, error: unknown, brand: PageBrandingLoader, answersForm = false): Promise<FastifyReply> {
   reply.header('Cache-Control', 'no-store');
   if (error instanceof SsoFailure) {
     request.log.info({ reason: error.reason, detail: error.message }, 'SSO refused');
@@ -62,13 +78,16 @@ function sendFailure(request: FastifyRequest, reply: FastifyReply, error: unknow
       const url = new URL(error.errorUrl);
       url.searchParams.set('error', error.reason);
       url.searchParams.set('request_id', request.id);
-      return reply.redirect(url.toString(), 303);
+      return sendAway(reply, url.toString(), 303, answersForm, 'Sign-in failed. Returning you to the application…', () => brand(error.accountId));
     }
-    return reply.code(error.status).type('text/html').send(ssoErrorPage({ message: error.message, reason: error.reason, requestId: request.id }).value);
+    const branding = await brand(error.accountId);
+    return reply.code(error.status).type('text/html').send(ssoErrorPage({ message: error.message, reason: error.reason, requestId: request.id, branding }).value);
   }
   const appError = toAppError(error);
+  if (appError.retryAfterSeconds !== undefined) reply.header('Retry-After', String(appError.retryAfterSeconds));
   if (appError.status >= 500) request.log.error({ err: appError.cause ?? appError }, 'SSO failed');
-  return reply.code(appError.status).type('text/html').send(ssoErrorPage({ message: appError.message, reason: appError.code, requestId: request.id }).value);
+  // Not traced to an account (throttled before the body was read, or an internal error): neutral.
+  return reply.code(appError.status).type('text/html').send(ssoErrorPage({ message: appError.message, reason: appError.code, requestId: request.id, branding: undefined }).value);
 }
 
 /** The SSO runtime: `/sso/sp/initsso`, the ACS, IdP discovery, the token exchange, and IdP metadata for SAML apps. */
@@ -78,24 +97,28 @@ export async function ssoPlugin(app: FastifyInstance, options: { services: Servi
   // Base64 of the largest response we accept, as browsers form-encode it (+ / = become %2B %2F
   // %3D), plus RelayState.
   await app.register(formbody, { bodyLimit: Math.ceil((MAX_RESPONSE_BYTES * 4) / 3) * 2 + 16 * 1024 });
-  app.setErrorHandler((error, request, reply) => sendFailure(request, reply, error));
+  const brand = pageBrandingLoader(services.branding, app.log);
+  app.setErrorHandler((error, request, reply) => sendFailure(request, reply, error, brand));
+  // Before the body is read: an address over its share gets 429 without costing any SAML work.
+  const limitPerAddress = { onRequest: async (request: FastifyRequest) => services.ssoRequestLimiter.take(request.ip) };
 
-  const start = async (request: FastifyRequest, reply: FastifyReply, input: Fields) => {
+  const start = async (request: FastifyRequest, reply: FastifyReply, input: Fields, answersForm: boolean) => {
     try {
       const step = await services.sso.startLogin(
         { saasid: input.saasid, idpid: input.idpid, appurl: input.appurl, errorurl: input.errorurl, forceauthn: input.forceauthn, email: input.email },
         request.id,
       );
-      return sendStep(reply, step, binding);
+      return await sendStep(reply, step, brand, binding, answersForm);
     } catch (error) {
-      return sendFailure(request, reply, error);
+      return sendFailure(request, reply, error, brand, answersForm);
     }
   };
 
-  app.get('/sso/sp/initsso', async (request, reply) => start(request, reply, fieldsOf(request.query)));
-  app.post('/sso/sp/discover', async (request, reply) => start(request, reply, { ...fieldsOf(request.body), email: fieldsOf(request.body).email ?? '' }));
+  app.get('/sso/sp/initsso', limitPerAddress, async (request, reply) => start(request, reply, fieldsOf(request.query), false));
+  // The discovery page's form posts here.
+  app.post('/sso/sp/discover', limitPerAddress, async (request, reply) => start(request, reply, { ...fieldsOf(request.body), email: fieldsOf(request.body).email ?? '' }, true));
 
-  app.post('/sso/sp/ACS.saml2', async (request, reply) => {
+  app.post('/sso/sp/ACS.saml2', limitPerAddress, async (request, reply) => {
     const body = fieldsOf(request.body);
     try {
       const step = await services.sso.completeLogin(
@@ -112,33 +135,14 @@ export async function ssoPlugin(app: FastifyInstance, options: { services: Servi
         },
         request.id,
       );
-      return sendStep(reply, step);
+      return await sendStep(reply, step, brand);
     } catch (error) {
-      return sendFailure(request, reply, error);
+      return sendFailure(request, reply, error, brand);
     }
   });
 
   await app.register(idpMetadataRoutes, { services });
+  await app.register(brandingAssetRoutes, { services });
 
-  // Token exchange: HTTP Basic with the app's application credentials (or enabled global ones).
-  await app.register(async (txs) => {
-    txs.setErrorHandler(jsonErrorHandler);
-    const exchange = async (request: FastifyRequest<{ Params: { tokenid: string } }>): Promise<TokenAttributes> => {
-      const principal = await services.clientAuthenticator.authenticate({
-        authorization: request.headers.authorization,
-        sourceIp: request.ip,
-        accept: ['application', 'global'],
-      });
-      return services.sso.exchangeToken(principal, request.params.tokenid);
-    };
-    txs.get<{ Params: { tokenid: string } }>('/sso/TXS/2.0/1/:tokenid', async (request, reply) => {
-      reply.header('Cache-Control', 'no-store');
-      return exchange(request);
-    });
-    txs.get<{ Params: { tokenid: string } }>('/sso/TXS/2.0/2/:tokenid', async (request, reply) => {
-      const attributes = await exchange(request);
-      const flat = Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
-      return reply.header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send(toJavaProperties(flat));
-    });
-  });
+  await app.register(tokenExchangeRoutes, { services });
 }

@@ -1,6 +1,6 @@
 import type { Application } from '../../../domain/applications/application-service.js';
 import { DESCRIPTION_MAX_LENGTH } from '../../../domain/credentials/credential-schemas.js';
-import { MAX_APPLICATION_CREDENTIALS, type CredentialView } from '../../../domain/credentials/credential-service.js';
+import { APPLICATION_CREDENTIAL_LIMIT_MESSAGE, MAX_APPLICATION_CREDENTIALS, type CredentialView } from '../../../domain/credentials/credential-service.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError } from '../../views/layout.js';
 import { APPLICATION_CREDENTIALS_PATH, credentialIconActions, integrationPage } from './integration-pages.js';
@@ -81,7 +81,7 @@ ${errorBanner(p.error)}
   ${
     atLimit
       ? html`<button type="button" class="primary" disabled aria-describedby="limit-note">Add Application Credentials</button>
-  <p class="hint" id="limit-note">You can create a maximum of ${MAX_APPLICATION_CREDENTIALS} application credentials. Delete one to add another.</p>`
+  <p class="hint" id="limit-note">${APPLICATION_CREDENTIAL_LIMIT_MESSAGE}</p>`
       : noApplications
         ? html`<button type="button" class="primary" disabled aria-describedby="no-apps-note">Add Application Credentials</button>
   <p class="hint" id="no-apps-note">Add an application first, under <a href="/console/applications">Applications</a>.</p>`

@@ -1,10 +1,13 @@
 import type { Application } from '../../../domain/applications/application-service.js';
 import { MAX_REQUIRED_ATTRIBUTES } from '../../../domain/applications/application-schemas.js';
 import type { SigningKeyView } from '../../../domain/keys/signing-key-service.js';
+import { SECURE_URL_RULE } from '../../../domain/url-rules.js';
+import { SINGLE_LOGOUT_NOT_YET } from '../../../domain/single-logout.js';
+import { APPLICATION_CREDENTIALS_PATH } from './integration-pages.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
 import type { ApplicationFormValues, ApplicationKind } from '../application-form.js';
-import { copyable, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, yesNo, type Chrome, type FieldErrors, confirmForm } from './partials.js';
+import { copyable, copyableBlock, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, scrollingTable, yesNo, type Chrome, type FieldErrors, confirmForm } from './partials.js';
 
 export const APPLICATIONS_PATH = '/console/applications';
 
@@ -51,10 +54,13 @@ ${errorBanner(p.error)}
 ${
   p.applications.length === 0
     ? html`<p class="empty">No applications yet.</p>`
-    : html`<table class="data" aria-label="Applications">
+    : scrollingTable(
+        'Applications',
+        html`<table class="data" aria-label="Applications">
   <thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">saasid</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
   <tbody>${rows}</tbody>
-</table>`
+</table>`,
+      )
 }
 ${copyAnnouncer}`,
   );
@@ -68,7 +74,7 @@ function textField(
   const hintId = p.hint ? `${id}-hint` : undefined;
   const described = describedBy(errors, p.name, id, hintId);
   return html`<label for="${id}">${p.label}${p.required === false ? html` <span class="muted">(optional)</span>` : ''}</label>
-<input id="${id}" name="${p.name}" type="${p.type ?? 'text'}" value="${p.value}" ${p.placeholder ? html`placeholder="${p.placeholder}"` : ''} ${described ? html`aria-describedby="${described}"` : ''} ${errors[p.name] ? html`aria-invalid="true"` : ''}>
+<input id="${id}" name="${p.name}" type="${p.type ?? 'text'}" value="${p.value}" ${p.required === false ? '' : 'required'} ${p.placeholder ? html`placeholder="${p.placeholder}"` : ''} ${described ? html`aria-describedby="${described}"` : ''} ${errors[p.name] ? html`aria-invalid="true"` : ''}>
 ${p.hint ? html`<p class="hint" id="${hintId}">${p.hint}</p>` : ''}
 ${fieldError(errors[p.name], `${id}-error`)}`;
 }
@@ -104,7 +110,7 @@ function samlFields(v: ApplicationFormValues, errors: FieldErrors, keys: Signing
   const pinnedMissing = v.signingKeyId !== '' && !keys.some((k) => k.id === v.signingKeyId);
   return html`<fieldset>
   <legend>Where the application receives assertions</legend>
-  ${textField(errors, { name: 'acsUrl', label: 'ACS URL', value: v.acsUrl, type: 'url', hint: 'The application\'s Assertion Consumer Service: signed SAML responses are POSTed here. https:// (http:// only for localhost).' })}
+  ${textField(errors, { name: 'acsUrl', label: 'ACS URL', value: v.acsUrl, type: 'url', hint: `The application's Assertion Consumer Service: signed SAML responses are POSTed here. Must be ${SECURE_URL_RULE}.` })}
   ${textField(errors, { name: 'spEntityId', label: 'SP entity ID', value: v.spEntityId, hint: 'The application\'s SAML entity ID (the Audience of the assertions). Unique in your account.' })}
 </fieldset>
 <fieldset>
@@ -127,7 +133,8 @@ function samlFields(v: ApplicationFormValues, errors: FieldErrors, keys: Signing
 </fieldset>
 <fieldset>
   <legend>Single logout</legend>
-  ${textField(errors, { name: 'sloUrl', label: 'SLO endpoint', value: v.sloUrl, type: 'url', required: false })}
+  <p class="hint">${SINGLE_LOGOUT_NOT_YET}</p>
+  ${textField(errors, { name: 'sloUrl', label: 'SLO endpoint', value: v.sloUrl, type: 'url', required: false, hint: `Must be ${SECURE_URL_RULE}.` })}
   <label for="app-sloBinding">SLO binding</label>
   <select id="app-sloBinding" name="sloBinding" ${errors.sloBinding ? html`aria-describedby="app-sloBinding-error" aria-invalid="true"` : ''}>
     ${option('', 'None', v.sloBinding === '')}
@@ -141,9 +148,9 @@ function samlFields(v: ApplicationFormValues, errors: FieldErrors, keys: Signing
 function restFields(v: ApplicationFormValues, errors: FieldErrors): SafeHtml {
   return html`<fieldset>
   <legend>Where users land</legend>
-  ${textField(errors, { name: 'defaultAppUrl', label: 'Default Application URL', value: v.defaultAppUrl, type: 'url', hint: 'Where the browser delivers the token after a login, unless the login named another appurl.' })}
-  ${textField(errors, { name: 'errorUrl', label: 'Error URL', value: v.errorUrl, type: 'url', hint: 'Where failed logins go, with a machine-readable reason.' })}
-  ${textField(errors, { name: 'hostname', label: 'Hostname/Domain', value: v.hostname, hint: 'An appurl or errorurl given at login must be on this host (app.example.com), or on any sub-domain of a domain written with a leading dot (.example.com).' })}
+  ${textField(errors, { name: 'defaultAppUrl', label: 'Default Application URL', value: v.defaultAppUrl, type: 'url', hint: `Required because a sign-in that names no appurl (every IdP-initiated one) still needs somewhere to deliver the token. Must be ${SECURE_URL_RULE}.` })}
+  ${textField(errors, { name: 'errorUrl', label: 'Error URL', value: v.errorUrl, type: 'url', hint: `Required because a failed sign-in returns to your application, not to a dead end: the browser is sent here with ?error=<reason>&request_id=<id>, so your application can explain and offer to retry. An errorurl given at sign-in replaces it. Must be ${SECURE_URL_RULE}.` })}
+  ${textField(errors, { name: 'hostname', label: 'Hostname/Domain', value: v.hostname, hint: 'Required because an appurl or errorurl given at sign-in is checked against it, so that a crafted link cannot send the token elsewhere: this host (app.example.com), or any sub-domain of a domain written with a leading dot (.example.com).' })}
 </fieldset>
 <fieldset>
   <legend>Token delivery binding</legend>
@@ -170,6 +177,24 @@ function metadataForm(chrome: Chrome, action: string, metadata: string, errors: 
 </form>`;
 }
 
+/** What a developer needs to sign users in to a saved application (its page only, not when adding). */
+export interface DeveloperFacts {
+  /** The customers connected to the application, for the sign-in link's select. */
+  customers: string[];
+  /** More customers are connected than the select lists. */
+  moreCustomers: boolean;
+  /** The customer chosen for the link (connected), if any. */
+  idpid?: string | undefined;
+  /** An idpid asked for in the query that is not connected to this application. */
+  notConnected?: string | undefined;
+  /** initsso for this application without a customer, and with the chosen one. */
+  signInLinkBase: string;
+  signInLink: string;
+  /** Token exchange URL prefix (REST applications), ending before the tokenid. */
+  tokenExchangeUrl: string;
+  applicationCredentials: number;
+}
+
 export interface ApplicationFormPage {
   /** Absent when adding. */
   application?: Application;
@@ -182,6 +207,49 @@ export interface ApplicationFormPage {
   spMetadata?: string;
   /** A SAML application's IdP metadata URL (absent when adding). */
   idpMetadataUrl?: string | undefined;
+  developer?: DeveloperFacts | undefined;
+}
+
+/**
+ * The saasid, a ready initsso link for a chosen customer, and (REST) the token exchange. The
+ * customer select is a GET form that re-renders this page, so it works without JavaScript;
+ * console.js updates the link in place when the choice changes.
+ */
+function developerSection(app: Application, d: DeveloperFacts): SafeHtml {
+  const path = `${APPLICATIONS_PATH}/${app.saasid}`;
+  const curl = `curl --user "$APP_CLIENT_ID:$APP_CLIENT_SECRET" "${d.tokenExchangeUrl}$TOKENID"`;
+  return html`<section class="card configuration" aria-labelledby="developer-heading">
+  <h2 id="developer-heading">Sign users in to ${app.name}</h2>
+  ${copyable('app-saasid', 'saasid', app.saasid)}
+  <h3>Sign-in link</h3>
+  <p>Send the browser to this link to start a sign-in (<a href="/console/customer-connections">customers</a> must be connected to this application). Without a customer, users are asked for their work email address.</p>
+  <form method="get" action="${path}" class="signin-link-form">
+    <label for="signin-idpid">Customer</label>
+    <select id="signin-idpid" name="idpid" data-signin-link="signin-link" data-signin-base="${d.signInLinkBase}" aria-describedby="signin-idpid-hint${d.notConnected ? ' signin-idpid-error' : ''}">
+      ${option('', 'Any customer: ask for the work email address', d.idpid === undefined)}
+      ${d.customers.map((idpId) => option(idpId, idpId, idpId === d.idpid))}
+    </select>
+    <p class="hint" id="signin-idpid-hint">${
+      d.customers.length === 0
+        ? html`No customer is connected to this application yet: connect one under <a href="/console/customer-connections">Customer Connections</a>.`
+        : d.moreCustomers
+          ? `The first ${d.customers.length} connected customers are listed.`
+          : `${d.customers.length} connected customer${d.customers.length === 1 ? '' : 's'}.`
+    }</p>
+    ${fieldError(d.notConnected && `${d.notConnected} is not a customer connected to this application.`, 'signin-idpid-error')}
+    <div class="actions"><button type="submit">Show link</button></div>
+  </form>
+  ${copyable('signin-link', 'Sign-in link', d.signInLink)}
+  <p class="hint">Add <code>&amp;appurl=</code> and a URL of your application to choose where the user lands (it must pass the application's ${app.kind === 'rest' ? 'Hostname/Domain' : 'ACS URL host'} check).</p>
+  ${
+    app.kind === 'rest'
+      ? html`<h3>Token exchange</h3>
+  <p>Your application receives a one-time <code>tokenid</code> and exchanges it once, within 5 minutes, for the user's attributes, authenticated with this application's credentials (${d.applicationCredentials} set${d.applicationCredentials === 1 ? '' : 's'} now): <a href="${APPLICATION_CREDENTIALS_PATH}">Account › Integration › Application Credentials</a>.</p>
+  ${copyableBlock('token-exchange-curl', 'Token exchange', curl)}`
+      : ''
+  }
+  ${copyAnnouncer}
+</section>`;
 }
 
 /** Where the SAML app gets our IdP metadata: its issuer, signing certificates and sign-in URL. */
@@ -213,11 +281,11 @@ ${errorBanner(p.error)}
 ${
   p.application
     ? html`<dl class="facts">
-  <dt>saasid</dt><dd><code>${p.application.saasid}</code></dd>
   <dt>Kind</dt><dd>${kindLabel(p.application.kind)} application${p.application.kind === 'rest' ? ' ("other")' : ''}</dd>
   <dt>Created</dt><dd>${timeElement(p.application.createdAt)}</dd>
   <dt>Updated</dt><dd>${timeElement(p.application.updatedAt)}</dd>
 </dl>
+${p.developer ? developerSection(p.application, p.developer) : ''}
 ${p.idpMetadataUrl && p.application.kind === 'saml' ? idpMetadataSection(p.application, p.idpMetadataUrl) : ''}`
     : html`<p>${v.kind === 'saml' ? 'The application receives a signed SAML assertion at its ACS URL.' : 'The application receives a one-time token and exchanges it over REST (GET /sso/TXS/2.0/1/{tokenid}) with its application credentials.'}</p>`
 }
@@ -225,6 +293,7 @@ ${v.kind === 'saml' ? metadataForm(chrome, `${action}/metadata`, p.spMetadata ??
 <form method="post" action="${action}" class="app-form" aria-label="${title}">
   ${hiddenCsrf(chrome)}
   <input type="hidden" name="submissionKey" value="${p.submissionKey}">
+  <p class="hint">Every field is required unless marked <span class="muted">(optional)</span>.</p>
   <fieldset>
     <legend>Application</legend>
     ${textField(errors, { name: 'name', label: 'Name', value: v.name })}
@@ -233,7 +302,7 @@ ${v.kind === 'saml' ? metadataForm(chrome, `${action}/metadata`, p.spMetadata ??
   ${v.kind === 'saml' ? samlFields(v, errors, p.signingKeys) : restFields(v, errors)}
   <fieldset>
     <legend>Required SSO attributes</legend>
-    ${textArea(errors, { name: 'requiredAttributes', label: 'Attributes', value: v.requiredAttributes, rows: 4, hint: attributesHint })}
+    ${textArea(errors, { name: 'requiredAttributes', label: 'Attributes', value: v.requiredAttributes, rows: 4, required: false, hint: attributesHint })}
   </fieldset>
   <div class="actions">
     <button type="submit" class="primary">Save</button>

@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../../../domain/audit/audit-log.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { layout, type PageChrome } from '../../views/layout.js';
+import { scrollingTable } from './partials.js';
 
 const actionLabels: Record<string, string> = {
   'account.created': 'Account created',
@@ -55,10 +56,13 @@ export function auditLogPage(chrome: Pick<PageChrome, 'admin' | 'csrfToken'>, p:
 ${
   p.events.length === 0
     ? html`<p class="empty">No events yet.</p>`
-    : html`<table class="audit">
+    : scrollingTable(
+        'Audit events',
+        html`<table class="audit" aria-label="Audit events">
   <thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Source address</th><th scope="col">Details</th></tr></thead>
   <tbody>${rows}</tbody>
-</table>`
+</table>`,
+      )
 }
 ${p.nextBeforeId !== undefined ? html`<p><a href="/console/account/audit-log?before=${p.nextBeforeId}">Older events</a></p>` : ''}`,
   );

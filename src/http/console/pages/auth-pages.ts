@@ -1,7 +1,9 @@
+import { ADMIN_CREATE_COMMAND } from '../../../domain/accounts/admin-service.js';
 import { html, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
 
-export function signInPage(p: { csrfToken: string; email?: string; error?: string; notice?: string }): SafeHtml {
+/** `next` is a page already checked by safeReturnPath: where the admin goes after signing in. */
+export function signInPage(p: { csrfToken: string; email?: string; error?: string; notice?: string; next?: string | undefined }): SafeHtml {
   return layout(
     { title: 'Sign in' },
     html`<section class="card narrow">
@@ -10,6 +12,7 @@ export function signInPage(p: { csrfToken: string; email?: string; error?: strin
   ${errorBanner(p.error)}
   <form method="post" action="/console/sign-in">
     <input type="hidden" name="_csrf" value="${p.csrfToken}">
+    ${p.next ? html`<input type="hidden" name="next" value="${p.next}">` : ''}
     <label for="email">Email address</label>
     <input id="email" name="email" type="email" autocomplete="username" required value="${p.email ?? ''}">
     <label for="password">Password</label>
@@ -42,6 +45,22 @@ export function setupPage(p: { csrfToken: string; token: string; email?: string;
     ${fieldError(errors.confirm, 'confirm-error')}
     <button type="submit" class="primary">Create admin and sign in</button>
   </form>
+</section>`,
+  );
+}
+
+/** A used or expired first-admin link: what is true now, and what to do instead. */
+export function setupLinkInvalidPage(): SafeHtml {
+  return layout(
+    { title: 'This setup link no longer works' },
+    html`<section class="card narrow">
+  <h1>This setup link no longer works</h1>
+  <p>A first-admin link works for 24 hours, until the first admin exists. This one expired, or the first admin has already been created, which voids every setup link.</p>
+  <ul>
+    <li>Already an admin? <a href="/console/sign-in">Sign in</a>.</li>
+    <li>To add an admin, run this on the server (it prints a generated password once):<br><code>${ADMIN_CREATE_COMMAND}</code></li>
+    <li>No admin yet and the link expired? Restarting the server prints a new link.</li>
+  </ul>
 </section>`,
   );
 }

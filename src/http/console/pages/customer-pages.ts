@@ -1,12 +1,13 @@
 import type { Application } from '../../../domain/applications/application-service.js';
 import { isMultiplexedApplication } from '../../../domain/connections/multiplexing.js';
 import { IDP_ID_MAX_LENGTH, MAX_CERTIFICATES, MAX_EMAIL_DOMAINS } from '../../../domain/connections/customer-schemas.js';
+import { SINGLE_LOGOUT_NOT_YET } from '../../../domain/single-logout.js';
 import type { CustomerSummary, CustomerView, IdpConfiguration } from '../../../domain/connections/customer-service.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
 import type { SsoLogPage } from '../../../domain/sso/sso-log.js';
 import type { CustomerFormValues, IdpSource } from '../customer-form.js';
-import { certificateFacts, copyable, copyableBlock, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, yesNo, type Chrome, type FieldErrors, confirmForm } from './partials.js';
+import { certificateFacts, copyable, copyableBlock, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, scrollingTable, yesNo, type Chrome, type FieldErrors, confirmForm } from './partials.js';
 import { signInLogIntro, signInLogQuery, signInLogSection, type SignInLogFilters } from './sign-in-log-pages.js';
 
 export const CUSTOMERS_PATH = '/console/customer-connections';
@@ -90,10 +91,13 @@ ${errorBanner(p.error)}
 ${
   p.customers.length === 0
     ? html`<p class="empty">${filtered || f.cursor ? 'No customer connections match.' : 'No customer connections yet.'}</p>`
-    : html`<table class="data" aria-label="Customer connections">
+    : scrollingTable(
+        'Customer connections',
+        html`<table class="data" aria-label="Customer connections">
   <thead><tr><th scope="col">idpId</th><th scope="col">IdP entity ID</th><th scope="col">Applications</th><th scope="col">Status</th><th scope="col">Updated</th></tr></thead>
   <tbody>${rows}</tbody>
-</table>`
+</table>`,
+      )
 }
 <nav class="pager" aria-label="Pages">
   ${f.cursor ? html`<a href="${listQuery(f, null)}">First page</a>` : ''}
@@ -129,6 +133,7 @@ export function customerDetailPage(chrome: Chrome, p: { customer: CustomerView; 
 <dl class="facts wide">
   <dt>idpId</dt><dd><code>${c.idpId}</code></dd>
   <dt>Status</dt><dd>${yesNo(c.enabled, 'Enabled', 'Disabled')}</dd>
+  <dt>IdP-initiated sign-in</dt><dd>${yesNo(c.idpInitiatedLogin, 'Allowed', 'Refused')}</dd>
   <dt>Default IdP</dt><dd>${c.isDefault ? 'Yes: IdP discovery sends users here when their email domain matches no customer' : 'No'}
     <form method="post" action="${base}/default" class="inline-form">
       <input type="hidden" name="_csrf" value="${chrome.csrfToken ?? ''}">
@@ -142,7 +147,7 @@ export function customerDetailPage(chrome: Chrome, p: { customer: CustomerView; 
     c.slo
       ? html`<code>${c.slo.url}</code> (${bindingLabel(c.slo.binding)})${c.slo.responseUrl ? html`, responses to <code>${c.slo.responseUrl}</code>` : ''}`
       : html`<span class="muted">not configured</span>`
-  }</dd>
+  }<br><span class="muted">${SINGLE_LOGOUT_NOT_YET}</span></dd>
   <dt>Contact email</dt><dd>${c.contactEmail ?? html`<span class="muted">none</span>`}</dd>
   <dt>Email domains</dt><dd>${c.emailDomains.length > 0 ? c.emailDomains.map((d, i) => html`${i > 0 ? ', ' : ''}<code>${d}</code>`) : html`<span class="muted">none</span>`}</dd>
   ${c.metadataUrl ? html`<dt>Metadata URL</dt><dd><code>${c.metadataUrl}</code></dd>` : ''}
@@ -155,10 +160,13 @@ ${c.certificates.map((cert, i) => html`<section class="certificate" aria-label="
 ${
   c.applications.length === 0
     ? html`<p class="empty">Not connected to any application. Edit the customer to connect one.</p>`
-    : html`<table class="data" aria-label="Application connections">
+    : scrollingTable(
+        'Application connections',
+        html`<table class="data" aria-label="Application connections">
   <thead><tr><th scope="col">Application</th><th scope="col">saasid</th><th scope="col">Multiplexed</th><th scope="col">Connected</th><th scope="col">Actions</th></tr></thead>
   <tbody>${connections}</tbody>
-</table>`
+</table>`,
+      )
 }`,
     crumb(c.idpId),
   );
@@ -267,6 +275,9 @@ export function customerFormPage(
     ${textarea(errors, { name: 'emailDomains', label: 'Email domains', value: v.emailDomains, optional: true, rows: 3, hint: `Users whose email address is on one of these domains are sent to this IdP (one per line, or separated by commas; at most ${MAX_EMAIL_DOMAINS}).` })}
     <label class="checkbox"><input type="checkbox" name="enabled" value="true" ${v.enabled ? 'checked' : ''}> Enabled</label>
     ${fieldError(errors.enabled, 'customer-enabled-error')}
+    <label class="checkbox"><input type="checkbox" name="idpInitiatedLogin" value="true" ${v.idpInitiatedLogin ? 'checked' : ''} aria-describedby="customer-idpInitiatedLogin-hint"> Allow IdP-initiated sign-in</label>
+    <p class="hint" id="customer-idpInitiatedLogin-hint">Users may start from their IdP's portal, which posts a response we did not ask for. Clear this to accept only sign-ins started from your applications.</p>
+    ${fieldError(errors.idpInitiatedLogin, 'customer-idpInitiatedLogin-error')}
   </fieldset>
   <fieldset>
     <legend>IdP settings from</legend>
@@ -283,7 +294,7 @@ export function customerFormPage(
     ${input(errors, { name: 'sloUrl', label: 'Single logout URL', value: v.sloUrl, type: 'url', optional: true })}
     ${input(errors, { name: 'sloResponseUrl', label: 'Single logout response URL', value: v.sloResponseUrl, type: 'url', optional: true })}
     ${bindingSelect('sloBinding', 'Single logout binding', v.sloBinding, errors, true)}
-    <p class="hint">Single logout needs its URL and binding together.</p>
+    <p class="hint">Single logout needs its URL and binding together. ${SINGLE_LOGOUT_NOT_YET}</p>
   </fieldset>
   <fieldset data-source-panel="metadataXml">
     <legend>IdP metadata XML</legend>
@@ -359,10 +370,13 @@ export function idpConfigurationPage(chrome: Chrome, p: { customer: CustomerView
   ${
     conf.requiredAttributes.length === 0
       ? html`<p class="muted">No attributes beyond the NameID.</p>`
-      : html`<table class="data" aria-label="Attributes for ${heading}">
+      : scrollingTable(
+          `Attributes for ${heading}`,
+          html`<table class="data" aria-label="Attributes for ${heading}">
     <thead><tr><th scope="col">Attribute name</th><th scope="col">Required</th></tr></thead>
     <tbody>${conf.requiredAttributes.map((a) => html`<tr><td><code>${a.name}</code></td><td>${a.required ? 'Required' : 'Optional'}</td></tr>`)}</tbody>
-  </table>`
+  </table>`,
+        )
   }
   <h3>SP metadata</h3>
   ${copyableBlock(`sp-metadata-${n}`, 'SP metadata XML', conf.metadataXml, html` <a href="${metadataDownloadPath(c.idpId, conf)}" class="button" download>Download metadata XML<span class="visually-hidden"> for ${heading}</span></a>`)}

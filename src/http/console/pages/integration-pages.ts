@@ -1,5 +1,5 @@
 import type { CredentialView } from '../../../domain/credentials/credential-service.js';
-import { MAX_CONNECTION_API_CREDENTIALS } from '../../../domain/credentials/credential-service.js';
+import { CONNECTION_API_CREDENTIAL_LIMIT_MESSAGE, MAX_CONNECTION_API_CREDENTIALS } from '../../../domain/credentials/credential-service.js';
 import { CUSTOM_SECRET_MAX_LENGTH, CUSTOM_SECRET_MIN_LENGTH } from '../../../domain/credentials/secrets.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout, type PageChrome } from '../../views/layout.js';
@@ -84,9 +84,13 @@ function editForm(chrome: Chrome, c: CredentialView, values: EditValues, errors:
 </form>`;
 }
 
+/**
+ * `limitReached`: the admin asked to add a credential (a stale page, or a wizard finished after
+ * another admin took the last place) and is shown the limit as an alert instead of a wizard.
+ */
 export function connectionApiListPage(
   chrome: Chrome,
-  p: { credentials: CredentialView[]; submissionKey: string; editing?: string; values?: EditValues; errors?: FieldErrors; error?: string; notice?: string },
+  p: { credentials: CredentialView[]; submissionKey: string; editing?: string; values?: EditValues; errors?: FieldErrors; error?: string; notice?: string; limitReached?: boolean },
 ): SafeHtml {
   const atLimit = p.credentials.length >= MAX_CONNECTION_API_CREDENTIALS;
   const items = p.credentials.map((c) => {
@@ -116,7 +120,11 @@ ${errorBanner(p.error)}
   ${
     atLimit
       ? html`<button type="button" class="primary" disabled aria-describedby="limit-note">Add Secret</button>
-  <p class="hint" id="limit-note">You can create a maximum of three connection client credentials. Delete one to add another.</p>`
+  ${
+    p.limitReached === true
+      ? html`<div class="banner error" role="alert" id="limit-note">${CONNECTION_API_CREDENTIAL_LIMIT_MESSAGE}</div>`
+      : html`<p class="hint" id="limit-note">${CONNECTION_API_CREDENTIAL_LIMIT_MESSAGE}</p>`
+  }`
       : html`<form method="get" action="${CONNECTION_API_PATH}/new"><button type="submit" class="primary">Add Secret</button></form>
   <p class="hint">${p.credentials.length} of ${MAX_CONNECTION_API_CREDENTIALS} used.</p>`
   }

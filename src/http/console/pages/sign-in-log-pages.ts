@@ -1,7 +1,7 @@
 import { SSO_LOG_RETENTION_DAYS, type SsoLogEntry, type SsoLogPage } from '../../../domain/sso/sso-log.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, layout } from '../../views/layout.js';
-import { option, type Chrome } from './partials.js';
+import { copyAnnouncer, option, scrollingTable, type Chrome } from './partials.js';
 
 export const SIGN_IN_LOG_PATH = '/console/account/sign-in-log';
 
@@ -26,14 +26,24 @@ function outcomeBadge(e: SsoLogEntry): SafeHtml {
   return e.outcome === 'success' ? html`<span class="badge ok">Success</span>` : html`<span class="badge danger">Failure</span>`;
 }
 
+/**
+ * A long identifier on one line, cut with an ellipsis by CSS: the element's text is the full value
+ * (what a screen reader reads, a selection copies, and the Copy button copies through console.js),
+ * and its title shows the full value on hover.
+ */
+function longId(id: string, label: string, value: string, href?: string): SafeHtml {
+  const shown = href ? html`<a href="${href}" class="log-id" id="${id}" title="${value}">${value}</a>` : html`<code class="log-id" id="${id}" title="${value}">${value}</code>`;
+  return html`<span class="log-value">${shown}<button type="button" class="copy" data-copy="${id}" data-copied="${label} copied" aria-label="Copy ${label}">Copy</button></span>`;
+}
+
 function applicationCell(e: SsoLogEntry): SafeHtml {
   if (e.saasid === null) return html`<span class="muted">not known</span>`;
-  if (e.applicationName === null) return html`<code>${e.saasid}</code> <span class="muted">(deleted)</span>`;
+  if (e.applicationName === null) return html`${longId(`log-${e.id}-saasid`, 'saasid', e.saasid)} <span class="muted">(deleted)</span>`;
   return html`<a href="/console/applications/${e.saasid}">${e.applicationName}</a>`;
 }
 
 function customerCell(e: SsoLogEntry, customerHref: (idpId: string) => string): SafeHtml {
-  if (e.idpId !== null) return html`<a href="${customerHref(e.idpId)}">${e.idpId}</a>`;
+  if (e.idpId !== null) return longId(`log-${e.id}-idpid`, 'idpId', e.idpId, customerHref(e.idpId));
   return e.customerDeleted ? html`<span class="muted">deleted customer</span>` : html`<span class="muted">not known</span>`;
 }
 
@@ -43,17 +53,22 @@ export function signInLogTable(p: { page: SsoLogPage; label: string; customerHre
     (e) => html`<tr>
   <td>${timeElement(e.at)}</td>
   <td>${outcomeBadge(e)}</td>
-  <td><code>${e.reason}</code><br><span class="hint">${e.description}</span></td>
+  <td class="reason"><code>${e.reason}</code><br><span class="hint">${e.description}</span>${e.detail === null ? '' : html` <span class="log-detail">${e.detail}</span>`}</td>
   ${p.customerHref ? html`<td>${customerCell(e, p.customerHref)}</td>` : ''}
   <td>${applicationCell(e)}</td>
-  <td>${e.assertionId === null ? html`<span class="muted">none</span>` : html`<code class="log-id">${e.assertionId}</code>`}</td>
-  <td><code class="log-id">${e.requestId}</code></td>
+  <td>${e.assertionId === null ? html`<span class="muted">none</span>` : longId(`log-${e.id}-assertion`, 'assertion ID', e.assertionId)}</td>
+  <td>${longId(`log-${e.id}-request`, 'request ID', e.requestId)}</td>
 </tr>`,
   );
-  return html`<table class="data sign-in-log" aria-label="${p.label}">
+  const table = scrollingTable(
+    p.label,
+    html`<table class="data sign-in-log" aria-label="${p.label}">
   <thead><tr><th scope="col">Time</th><th scope="col">Outcome</th><th scope="col">Reason</th>${p.customerHref ? html`<th scope="col">Customer</th>` : ''}<th scope="col">Application</th><th scope="col">Assertion ID</th><th scope="col">Request ID</th></tr></thead>
   <tbody>${rows}</tbody>
-</table>`;
+</table>`,
+  );
+  return html`${table}
+${copyAnnouncer}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { SigningKeyView } from '../../../domain/keys/signing-key-service.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, layout } from '../../views/layout.js';
-import { copyableBlock, copyAnnouncer, expiryElement, hiddenCsrf, noticeBanner, type Chrome, confirmForm } from './partials.js';
+import { copyableBlock, copyAnnouncer, expiryElement, hiddenCsrf, noticeBanner, scrollingTable, type Chrome, confirmForm } from './partials.js';
 
 export const SIGNING_KEYS_PATH = '/console/account/signing-keys';
 
@@ -45,10 +45,13 @@ ${errorBanner(p.error)}
       : html`<form method="post" action="${SIGNING_KEYS_PATH}/renewal">${hiddenCsrf(chrome)}<button type="submit" class="primary">Add renewal key</button></form>`
   }
 </div>
-<table class="data" aria-label="Signing keys">
+${scrollingTable(
+  'Signing keys',
+  html`<table class="data" aria-label="Signing keys">
   <thead><tr><th scope="col">Status</th><th scope="col">Subject</th><th scope="col">SHA-256 fingerprint</th><th scope="col">Expires</th><th scope="col">Created</th><th scope="col">Promoted</th></tr></thead>
   <tbody>${rows}</tbody>
-</table>
+</table>`,
+)}
 <h2>Published certificates</h2>
 <p class="hint">What the SP metadata carries today, active key first.</p>
 ${published.map((k, i) => copyableBlock(`published-certificate-${i}`, `${statusLabels[k.status]} certificate`, k.certificate.pem))}

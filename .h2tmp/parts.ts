@@ -1,0 +1,15 @@
+import { hostileXml } from '../test/helpers/hostile-xml.js';
+import { prescanXml } from '../src/saml/xml-prescan.js';
+import { XML_LIMITS } from '../src/saml/xml-limits.js';
+import qs from 'fast-querystring';
+const root = { open: '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_h" Version="2.0" InResponseTo="_x">', close: '</samlp:Response>' };
+const xml = hostileXml('wide', 256 * 1024, root);
+const b64 = Buffer.from(xml).toString('base64');
+const payload = new URLSearchParams({ SAMLResponse: b64 }).toString();
+const cpu = (name: string, f: () => void, reps = 30) => { for (let i=0;i<3;i++) f(); const c = process.cpuUsage(); for (let i = 0; i < reps; i++) f(); const u = process.cpuUsage(c); console.log(name.padEnd(20), ((u.user + u.system) / 1000 / reps).toFixed(2), 'ms'); };
+cpu('querystring parse', () => qs.parse(payload));
+cpu('replace ws', () => b64.replace(/[\r\n\t ]/g, ''));
+cpu('b64 regex', () => /^[A-Za-z0-9+/]*={0,2}$/.test(b64));
+cpu('b64 decode', () => Buffer.from(b64, 'base64').toString('utf8'));
+cpu('prescan', () => prescanXml(xml, XML_LIMITS.samlResponse));
+cpu('byteLength', () => Buffer.byteLength(xml));

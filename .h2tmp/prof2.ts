@@ -1,0 +1,38 @@
+import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+import inspector from 'node:inspector/promises';
+import { buildApp } from '../src/app.js';
+import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { hostileXml } from '../test/helpers/hostile-xml.js';
+import { silentLogger } from '../test/helpers/databases.js';
+import { signedInAdmin } from '../test/helpers/console-admin.js';
+import { accountWithCredential, curlBasic, SP_MANAGED } from '../test/helpers/test-app.js';
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'h2prof-'));
+const config = loadConfig({ PUBLIC_URL: 'http://localhost:8080', LOG_LEVEL: 'silent', DATA_DIR: dataDir });
+const database = await openDatabase({ dataDir, logger: silentLogger });
+const app = await buildApp({ config, database, clock: systemClock, logger: silentLogger });
+const { browser } = await signedInAdmin(app);
+const client = await accountWithCredential(app);
+const authorization = curlBasic(client.clientId, client.clientSecret);
+const root = { open: "<md:EntityDescriptor xmlns:md='urn:oasis:names:tc:SAML:2.0:metadata' entityID='https://x'>", close: '</md:EntityDescriptor>' };
+const xml = hostileXml(process.argv[2] as any ?? 'wide', 1024 * 1024, root);
+await browser.get('/console/customer-connections/new'); const csrf = browser.csrfToken();
+const target = process.argv[3] ?? 'console';
+const run = async () => target === 'console'
+  ? browser.post('/console/customer-connections/new', { idpId: 'h.example', source: 'metadataXml', metadataXml: xml, emailDomains: '', enabled: 'true' }, { csrf })
+  : app.inject({ method: 'PUT', url: `${SP_MANAGED}/h.example`, headers: { authorization, 'content-type': 'application/json' }, payload: JSON.stringify({ metadataXml: xml }) });
+for (let i = 0; i < 3; i++) await run();
+const session = new inspector.Session(); session.connect();
+await session.post('Profiler.enable'); await session.post('Profiler.start');
+const c = process.cpuUsage();
+for (let i = 0; i < 10; i++) await run();
+const u = process.cpuUsage(c);
+const { profile } = await session.post('Profiler.stop');
+console.log(target, 'cpu ms per request', (u.user + u.system) / 1000 / 10);
+const byId = new Map(profile.nodes.map((n: any) => [n.id, n]));
+const self = new Map<string, number>();
+profile.samples!.forEach((s: number, i: number) => { const n: any = byId.get(s); const k = `${n.callFrame.functionName} ${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber}`; self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas![i] ?? 0)); });
+const tot = [...self.values()].reduce((a, b) => a + b, 0);
+console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([k, t]) => `${(t / tot * 100).toFixed(1)}% ${k}`).join('\n'));
+await app.close(); await database.close();
