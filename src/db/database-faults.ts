@@ -116,6 +116,9 @@ export function translateDriverError(database: string, error: unknown): unknown 
 export function describePostgresUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    // A password containing '/' makes the WHATWG parser end the authority early, so the rest of
+    // the password lands in the path: name the URL only when its path is one plain segment.
+    if (!/^\/[^/@:]*$/.test(parsed.pathname) || parsed.username.includes('/')) return 'PostgreSQL (DATABASE_URL)';
     const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : '';
     return `PostgreSQL ${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`;
   } catch {

@@ -82,7 +82,7 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
     expect((await app.services.audit.list(client.accountId, { limit: 100 })).events.length).toBe(eventsBefore);
   });
 
-  it('turns IdP-initiated sign-in off and on per customer (default on), audited, and refuses a non-boolean', async () => {
+  it('turns IdP-initiated sign-in off and on per customer (default on, kept when an update omits it), audited, and refuses a non-boolean', async () => {
     const { call, app, client } = await setUp();
     const created = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody());
     expect(created.json().idpInitiatedLogin).toBe(true);
@@ -93,9 +93,10 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
     expect((await call('GET', `${SP_MANAGED}/customer001.com`)).json()).toMatchObject({ idpInitiatedLogin: false, enabled: true });
     const [event] = (await app.services.audit.list(client.accountId, { limit: 1 })).events;
     expect(event).toMatchObject({ action: 'customer.updated', details: { idpInitiatedLogin: false } });
-    // PUT replaces the settings: left out, it is back to its default.
+    // Left out of an update (a client that predates the field), it stays off.
     instance!.clock.advance(1000);
-    expect((await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody())).json().idpInitiatedLogin).toBe(true);
+    expect((await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ enabled: false }))).json()).toMatchObject({ idpInitiatedLogin: false, enabled: false });
+    expect((await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ idpInitiatedLogin: true }))).json().idpInitiatedLogin).toBe(true);
     const wrong = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ idpInitiatedLogin: 'no' }));
     expect(wrong.statusCode).toBe(400);
     expect(wrong.json().error.fields).toEqual([{ field: 'idpInitiatedLogin', message: 'must be true or false' }]);

@@ -313,7 +313,7 @@ describe.each(testDialects)('PUT …/spManaged/{idpId} with SAML metadata (%s)',
     ])('with the default configuration, refuses %s as a non-public address without connecting', async (_name, url) => {
       // Addresses that could route off this machine are probed in test/saml/metadata-fetcher-sandbox.test.ts.
       const before = server.hits.get('/okta.xml') ?? 0;
-      await expectRefused(strict.app, newIdpId(), { metadataUrl: url(server) }, { code: 'METADATA_FETCH_FAILED', field: 'metadataUrl', message: /not a public address|resolves to an address that is not public/ });
+      await expectRefused(strict.app, newIdpId(), { metadataUrl: url(server) }, { code: 'METADATA_FETCH_FAILED', field: 'metadataUrl', message: /not a public address|does not resolve to a public address/ });
       expect(server.hits.get('/okta.xml') ?? 0).toBe(before);
     });
 

@@ -206,8 +206,11 @@ export interface components {
             /** @enum {string} */
             ssoBinding: "redirect" | "post";
             certificates: components["schemas"]["Certificate"][];
+            /** @description The IdP's single logout URL. Stored for a later release: ssobridge does not perform single logout yet. */
             sloUrl: string | null;
+            /** @description Where single logout responses go, when not to sloUrl. Stored for a later release: ssobridge does not perform single logout yet. */
             sloResponseUrl: string | null;
+            /** @description The single logout binding. Stored for a later release: ssobridge does not perform single logout yet. */
             sloBinding: ("redirect" | "post") | null;
             contactEmail: string | null;
             emailDomains: string[];
@@ -436,9 +439,14 @@ export interface operations {
                     /** @enum {string} */
                     ssoBinding?: "redirect" | "post";
                     certificates?: string[];
+                    /** @description The IdP's single logout URL. Stored for a later release: ssobridge does not perform single logout yet. */
                     sloUrl?: string;
+                    /** @description Where single logout responses go, when not to sloUrl. Stored for a later release: ssobridge does not perform single logout yet. */
                     sloResponseUrl?: string;
-                    /** @enum {string} */
+                    /**
+                     * @description The single logout binding. Stored for a later release: ssobridge does not perform single logout yet.
+                     * @enum {string}
+                     */
                     sloBinding?: "redirect" | "post";
                     /** Format: email */
                     contactEmail?: string;

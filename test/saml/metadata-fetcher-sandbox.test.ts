@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const LITERAL_REFUSED = /^The metadata URL could not be used: its host is not a public address \(/;
-const RESOLVED_REFUSED = 'The metadata URL could not be used: its host name resolves to an address that is not public.';
+const RESOLVED_REFUSED = 'The metadata URL could not be used: its host name does not resolve to a public address.';
 /** What an allowed address gets in the namespace: nothing to connect through. */
 const UNREACHABLE = 'The metadata URL could not be used: the connection failed.';
 

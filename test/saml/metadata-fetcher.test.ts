@@ -45,7 +45,7 @@ describe('createMetadataFetcher against a local HTTPS server', () => {
     // No `ca` here: Node's global agent keeps connections alive, and its pool key includes the TLS
     // options but not the lookup, so a connection left by the test above must not be reused.
     const error = await failure(fetcher({ allowPrivateAddresses: false, ca: undefined })(`https://localhost:${server.port}/okta.xml`));
-    expect(error.message).toMatch(/its host name resolves to an address that is not public/);
+    expect(error.message).toMatch(/its host name does not resolve to a public address/);
     expect(server.hits.get('/okta.xml') ?? 0).toBe(before);
   });
 

@@ -66,8 +66,15 @@ export const putCustomerInput = z
       .refine((d) => new Set(d).size === d.length, 'must not list a domain twice')
       .default([]),
     enabled: z.boolean({ error: 'must be true or false' }).default(true),
-    /** Accept IdP-initiated logins (unsolicited responses) from this IdP; on by default, as in PingOne. */
-    idpInitiatedLogin: z.boolean({ error: 'must be true or false' }).default(true),
+    /**
+     * Accept IdP-initiated logins (unsolicited responses) from this IdP; on by default, as in
+     * PingOne. Omitted on an update = unchanged, so a client that predates the field cannot turn
+     * a refused login kind back on by accident.
+     */
+    idpInitiatedLogin: z
+      .boolean({ error: 'must be true or false' })
+      .optional()
+      .describe('Accept IdP-initiated sign-ins from this IdP. When omitted: true for a new customer, unchanged for an existing one.'),
     metadataXml: z.string({ error: 'must be a string' }).max(MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES / 1024} KiB`).optional(),
     metadataUrl: z
       .string({ error: 'must be a string' })

@@ -259,7 +259,7 @@ export function createCustomerService(deps: {
         const unchanged =
           current.entityId === idp.entityId &&
           current.enabled === valid.enabled &&
-          current.idpInitiatedLogin === valid.idpInitiatedLogin &&
+          (valid.idpInitiatedLogin === undefined || current.idpInitiatedLogin === valid.idpInitiatedLogin) &&
           JSON.stringify(current.settings) === JSON.stringify(idp.settings) &&
           wanted.every((w) => existing.get(w.saasid)?.multiplexed === w.multiplexed);
         if (unchanged) return { created: false, customer: await view(current) };
@@ -276,7 +276,7 @@ export function createCustomerService(deps: {
           idpId: validIdpId,
           entityId: idp.entityId,
           enabled: valid.enabled,
-          idpInitiatedLogin: valid.idpInitiatedLogin,
+          idpInitiatedLogin: valid.idpInitiatedLogin ?? before?.idpInitiatedLogin ?? true,
           settings: idp.settings as unknown as Record<string, unknown>,
           createdAt: before?.createdAt ?? now,
           updatedAt: now,
@@ -313,7 +313,7 @@ export function createCustomerService(deps: {
           action: before ? 'customer.updated' : 'customer.created',
           targetKind: 'customer',
           targetId: validIdpId,
-          details: { entityId: idp.entityId, enabled: valid.enabled, idpInitiatedLogin: valid.idpInitiatedLogin, applicationsAdded: added.length },
+          details: { entityId: idp.entityId, enabled: valid.enabled, idpInitiatedLogin: record.idpInitiatedLogin, applicationsAdded: added.length },
         });
         return { created: !before, record };
       });

@@ -97,8 +97,8 @@ export function createMetadataFetcher(options: MetadataFetcherOptions): Metadata
         reject(failed(`no complete answer within ${options.timeoutMs / 1000} s`));
       });
       request.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EPRIVATE') return reject(failed('its host name resolves to an address that is not public'));
-        if (error.code === 'ENOTFOUND') return reject(failed('its host name does not resolve'));
+        // One message for both: telling them apart would let API callers map internal DNS names.
+        if (error.code === 'EPRIVATE' || error.code === 'ENOTFOUND') return reject(failed('its host name does not resolve to a public address'));
         if (error.code === 'ECONNREFUSED') return reject(failed('the server refused the connection'));
         if (error.code?.startsWith('ERR_TLS') || error.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || error.code === 'SELF_SIGNED_CERT_IN_CHAIN' || error.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || error.code === 'CERT_HAS_EXPIRED') {
           return reject(failed('its TLS certificate is not trusted'));

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
+import { argon2Slots } from './hashing-slots.js';
 
 /**
  * Generated secrets: 256 random bits, base64url (URL-safe), behind a prefix that secret scanners
@@ -37,13 +38,14 @@ export function secretHint(secret: string): string {
 // not make a weak custom secret cheap to recover, fast enough (~20 ms) for a cache miss.
 const argon2Options = { algorithm: 2 /* Algorithm.Argon2id: a const enum, not importable as a value */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
+// Both go through argon2Slots: at most ARGON2_CONCURRENCY computations hold their memory at once.
 export function hashSecret(secret: string): Promise<string> {
-  return hash(secret, argon2Options);
+  return argon2Slots.run(() => hash(secret, argon2Options));
 }
 
 export async function verifySecret(storedHash: string, secret: string): Promise<boolean> {
   try {
-    return await verify(storedHash, secret);
+    return await argon2Slots.run(() => verify(storedHash, secret));
   } catch {
     return false;
   }

@@ -31,7 +31,8 @@ export function acceptMultipartForms(scope: FastifyInstance, bodyLimit: number):
     } catch (error) {
       throw new AppError('MALFORMED_REQUEST', 'The form could not be read (malformed multipart/form-data).', { cause: error });
     }
-    const out: MultipartBody = {};
+    // No prototype: a part named __proto__ must stay an ordinary field.
+    const out: MultipartBody = Object.create(null) as MultipartBody;
     for (const [name, value] of form) {
       if (Object.hasOwn(out, name)) continue;
       if (typeof value === 'string') out[name] = value;
