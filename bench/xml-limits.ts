@@ -38,7 +38,7 @@ export interface XmlCostRun {
   /** What the server answered: HTTP status and code (or SSO reason). */
   outcome: string;
   repetitions: number;
-  stallMs: { median: number; max: number };
+  stallMs: { min: number; median: number; max: number };
   cpuMs: { median: number };
   heapGrowthMb: { max: number };
   rssGrowthMb: { max: number };
@@ -85,7 +85,7 @@ async function measure(kind: XmlInputKind, route: string, input: string, bytes: 
     bytes,
     outcome: outcomes.join(' / '),
     repetitions: REPETITIONS,
-    stallMs: { median: median(runs.map((r) => r.stallMs)), max: Math.max(...runs.map((r) => r.stallMs)) },
+    stallMs: { min: Math.min(...runs.map((r) => r.stallMs)), median: median(runs.map((r) => r.stallMs)), max: Math.max(...runs.map((r) => r.stallMs)) },
     cpuMs: { median: median(runs.map((r) => r.cpuMs)) },
     heapGrowthMb: { max: Math.max(...runs.map((r) => r.heapMb)) },
     rssGrowthMb: { max: Math.max(...runs.map((r) => r.rssMb)) },
@@ -300,12 +300,12 @@ const mb = (value: number) => Math.max(0, value).toFixed(1);
 /** The "Hostile XML" section of docs/benchmarks.md. */
 function renderSection(runs: XmlCostRun[], startedAt: Date, loadAtStart: number, elapsedS: number): string {
   const row = (r: XmlCostRun) =>
-    `| ${r.route} | ${r.input} | ${(r.bytes / 1024).toLocaleString('en-US', { maximumFractionDigits: 3 })} KiB | ${r.outcome} | ${ms(r.stallMs.median)} · ${ms(r.stallMs.max)} | ${ms(r.cpuMs.median)} | ${mb(r.heapGrowthMb.max)} | ${mb(r.rssGrowthMb.max)} |`;
-  const header = ['| route | input | size | answer | longest event-loop block, ms (median · max) | CPU ms (median) | heap growth MB (max) | RSS growth MB (max) |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+    `| ${r.route} | ${r.input} | ${(r.bytes / 1024).toLocaleString('en-US', { maximumFractionDigits: 3 })} KiB | ${r.outcome} | ${ms(r.stallMs.min)} · ${ms(r.stallMs.median)} · ${ms(r.stallMs.max)} | ${ms(r.cpuMs.median)} | ${mb(r.heapGrowthMb.max)} | ${mb(r.rssGrowthMb.max)} |`;
+  const header = ['| route | input | size | answer | longest event-loop block, ms (min · median · max) | CPU ms (median) | heap growth MB (max) | RSS growth MB (max) |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
   const overHttp = runs.filter((r) => !r.route.includes('alone') && !r.route.includes('×20'));
   const worst = (list: XmlCostRun[]) => list.reduce((a, b) => (b.stallMs.median > a.stallMs.median ? b : a));
   const summary = (label: string, r: XmlCostRun) =>
-    `**${label}**: ${r.route}, \`${r.input}\`: ${ms(r.stallMs.median)} ms of event loop (median; ${ms(r.stallMs.max)} ms max), ${ms(r.cpuMs.median)} ms CPU, heap +${mb(r.heapGrowthMb.max)} MB, RSS +${mb(r.rssGrowthMb.max)} MB.`;
+    `**${label}**: ${r.route}, \`${r.input}\`: ${ms(r.stallMs.median)} ms of event loop (median; min ${ms(r.stallMs.min)}, max ${ms(r.stallMs.max)}), ${ms(r.cpuMs.median)} ms CPU, heap +${mb(r.heapGrowthMb.max)} MB, RSS +${mb(r.rssGrowthMb.max)} MB.`;
   const refused = overHttp.filter((r) => r.input !== 'text' && (HOSTILE_SHAPES as readonly string[]).includes(r.input));
   const withinLimits = overHttp.filter((r) => r.input.startsWith('at the limits'));
   const cpuModel = /^model name\s*:\s*(.+)$/m.exec(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
@@ -330,8 +330,10 @@ function renderSection(runs: XmlCostRun[], startedAt: Date, loadAtStart: number,
     'block is the longest gap between two turns of a `setImmediate` chain running during the request',
     '(each request is synchronous work between short awaits, so this is its longest synchronous',
     `stretch); CPU is \`process.cpuUsage\`; heap and RSS growth are measured after the request against`,
-    `a garbage-collected start. Each row: 2 warm-up requests, then ${runs[0]?.repetitions ?? 0} measured. Other jobs shared this machine`,
-    'during the run: the medians are the figures to read; the maxima include pauses caused by them.',
+    `a garbage-collected start. Each row: 2 warm-up requests, then ${runs[0]?.repetitions ?? 0} measured. When other processes`,
+    'run on the machine, the OS can give them the CPU in the middle of a request, which lengthens',
+    'the block: the minimum is closest to the request alone, the median is the typical figure, and',
+    'the maximum includes such pauses (and garbage collections).',
     '',
     ...header,
     ...runs.filter((r) => !r.route.includes('alone')).map(row),

@@ -14,5 +14,7 @@ node --import tsx bench/extra.ts
 node --import tsx bench/xml-limits.ts --append >/dev/null
 node --import tsx bench/change-propagation.ts >/dev/null
 node --import tsx bench/connection-loss.ts >/dev/null
+# Resident memory under load and an argon2id burst, SQLite and PostgreSQL → docs/benchmarks.md
+node --import tsx bench/memory.ts --append >/dev/null
 # SAML attacks: ssobridge's verdicts, their cost, and node-saml's answers → docs/saml-comparison.md
 node --import tsx bench/saml-attack-comparison.ts

@@ -35,13 +35,13 @@ async function linkBase(config: Config, database: Database): Promise<LinkBase> {
 }
 
 /** Runs a one-shot command against the configured database, then closes it. */
-async function withServices<T>(run: (services: Services, config: Config, links: () => Promise<LinkBase>) => Promise<T>): Promise<T> {
+async function withServices<T>(run: (services: Services, links: () => Promise<LinkBase>) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
   const services = createServices({ config, database, clock: systemClock, logger });
   try {
-    return await run(services, config, () => linkBase(config, database));
+    return await run(services, () => linkBase(config, database));
   } finally {
     await services.close();
     await database.close();
@@ -89,7 +89,7 @@ admin
   .option('--password-stdin', 'read the password from standard input')
   .action(async (options: { email: string; account?: string; passwordStdin?: boolean }) => {
     const password = options.passwordStdin ? await readStdin() : randomBytes(18).toString('base64url');
-    await withServices(async (services, _config, links) => {
+    await withServices(async (services, links) => {
       const accountId = options.account ?? (await defaultAccountId(services));
       const created = await services.admins.createAdmin(operator(accountId), accountId, { email: options.email, password });
       const { publicUrl, note } = await links();
@@ -105,7 +105,7 @@ account
   .description('Create an account and print its global Client ID and a one-time link for its first admin')
   .requiredOption('--name <name>', 'display name of the account')
   .action(async (options: { name: string }) => {
-    await withServices(async (services, _config, links) => {
+    await withServices(async (services, links) => {
       const created = await services.accounts.createAccount(operator, options.name);
       const token = await services.accounts.issueSetupToken(created.account.id);
       const { publicUrl, note } = await links();

@@ -399,6 +399,7 @@ ${notes.trim() ? `\n${notes.trim()}\n` : ''}
 npm run bench                                   # needs wrk (Debian package \`wrk\`) and PostgreSQL
 BENCH_DIALECTS=sqlite npm run bench             # SQLite only
 BENCH_DATABASE_URL=postgres://user@host/db npm run bench
+npm run build && node --import tsx bench/memory.ts   # the memory section alone (both databases)
 \`\`\`
 
 Other knobs: \`BENCH_DURATION\` (s per measured run, default 8), \`BENCH_ROUNDS\` (default 4),

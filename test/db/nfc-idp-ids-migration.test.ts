@@ -14,7 +14,7 @@ const NFD = 'cafe\u0301.example';
 const folders: string[] = [];
 afterAll(() => folders.forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
 
-/** A data folder whose SQLite database is at the version before 0011, with these customers in account a1. */
+/** A data folder whose SQLite database is at the version before 0010, with these customers in account a1. */
 async function folderBeforeUpgrade(idpIds: string[]): Promise<string> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssobridge-nfc-'));
   folders.push(dataDir);
@@ -22,7 +22,7 @@ async function folderBeforeUpgrade(idpIds: string[]): Promise<string> {
   try {
     const migrations = migrationsFor('sqlite');
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-    expect((await migrator.migrateTo('0010-account-branding')).error).toBeUndefined();
+    expect((await migrator.migrateTo('0009-account-branding')).error).toBeUndefined();
     await db.insertInto('accounts').values({ id: 'a1', name: 'Acme', created_at: 1 }).execute();
     for (const [i, idpId] of idpIds.entries()) {
       await db.insertInto('customers').values({ id: `c${i}`, account_id: 'a1', idp_id: idpId, entity_id: `https://idp${i}.example/saml`, created_at: 1, updated_at: 1 }).execute();
@@ -44,7 +44,7 @@ function readBack(dataDir: string): { idpIds: string[]; migrations: string[] } {
   }
 }
 
-describe('migration 0011-nfc-idp-ids', () => {
+describe('migration 0010-nfc-idp-ids', () => {
   it('renames a customer stored in another normalization form to its NFC idpId', async () => {
     const dataDir = await folderBeforeUpgrade([NFD, 'customer001.com']);
     const database = await openDatabase({ dataDir, logger: pino({ level: 'silent' }) });
@@ -55,9 +55,9 @@ describe('migration 0011-nfc-idp-ids', () => {
   it('stops the upgrade, naming the clash, when two customers differ only in normalization; nothing is changed', async () => {
     // c0 alone would be renamed; the clash comes after it, so a migration that is not atomic would leave c0 renamed.
     const dataDir = await folderBeforeUpgrade(['zu\u0308rich.example', NFD, NFC]);
-    await expect(openDatabase({ dataDir, logger: pino({ level: 'silent' }) })).rejects.toThrow(/migration 0011-nfc-idp-ids failed: .*differ only in Unicode normalization/);
+    await expect(openDatabase({ dataDir, logger: pino({ level: 'silent' }) })).rejects.toThrow(/migration 0010-nfc-idp-ids failed: .*differ only in Unicode normalization/);
     const after = readBack(dataDir);
     expect(after.idpIds).toEqual(['zu\u0308rich.example', NFD, NFC]);
-    expect(after.migrations).not.toContain('0011-nfc-idp-ids');
+    expect(after.migrations).not.toContain('0010-nfc-idp-ids');
   });
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ARGON2_CONCURRENCY } from '../../src/domain/credentials/hashing-slots.js';
 import { CUSTOMER_PUT_BODY_LIMIT, DEFAULT_BODY_LIMIT, formatBytes } from '../../src/http/body-limits.js';
 import { MAX_METADATA_BYTES } from '../../src/saml/idp-metadata.js';
 
@@ -28,6 +29,10 @@ describe('limits the docs state, read from the code', () => {
     }
     expect(row('docs/limits.md', 'Customer Connection API body')).toContain(customerPut);
     expect(row('docs/limits.md', 'Other JSON request bodies')).toContain(other);
+  });
+
+  it('gives how many argon2id computations run at once', () => {
+    expect(row('docs/limits.md', 'argon2id computations at once')).toContain(`| ${ARGON2_CONCURRENCY} per process, 19 MiB each`);
   });
 
   it('gives the metadata limit the parser and the fetcher enforce', () => {

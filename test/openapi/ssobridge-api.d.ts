@@ -454,7 +454,7 @@ export interface operations {
                     emailDomains?: string[];
                     /** @default true */
                     enabled?: boolean;
-                    /** @default true */
+                    /** @description Accept IdP-initiated sign-ins from this IdP. When omitted: true for a new customer, unchanged for an existing one. */
                     idpInitiatedLogin?: boolean;
                     metadataXml?: string;
                     metadataUrl?: string;

@@ -52,8 +52,10 @@ describe.each(testDialects)('Unsolicited responses (%s)', (dialect) => {
     const spInitiated = await app.inject({ method: 'POST', url: '/sso/sp/ACS.saml2', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: answer, RelayState: request.relayState }) });
     expect(spInitiated.statusCode, spInitiated.body).toBe(200);
 
-    // Turned back on (the default), the IdP may start sign-ins again.
-    await app.services.customers.putCustomer(s.actor, 'customer001.com', connection);
+    // An update that leaves the setting out keeps it off; turned back on, the IdP may start sign-ins again.
+    await app.services.customers.putCustomer(s.actor, 'customer001.com', { ...connection, enabled: true });
+    expect(errorOf((await unsolicited()).headers.location)).toBe('IDP_INITIATED_DISABLED');
+    await app.services.customers.putCustomer(s.actor, 'customer001.com', { ...connection, idpInitiatedLogin: true });
     const accepted = await unsolicited();
     expect(accepted.statusCode, accepted.body).toBe(200);
     expect(autoPostForm(accepted.body).action).toBe('https://app.example.com/sso/landing');

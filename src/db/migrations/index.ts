@@ -8,8 +8,8 @@ import * as defaultIdp from './0005-default-idp.js';
 import * as forceAuthn from './0006-force-authn.js';
 import * as idpInitiatedLogin from './0007-idp-initiated-login.js';
 import * as signInLogDetail from './0008-sign-in-log-detail.js';
-import * as accountBranding from './0010-account-branding.js';
-import * as nfcIdpIds from './0011-nfc-idp-ids.js';
+import * as accountBranding from './0009-account-branding.js';
+import * as nfcIdpIds from './0010-nfc-idp-ids.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -23,8 +23,8 @@ const migrations: Record<string, DialectMigration> = {
   '0006-force-authn': forceAuthn,
   '0007-idp-initiated-login': idpInitiatedLogin,
   '0008-sign-in-log-detail': signInLogDetail,
-  '0010-account-branding': accountBranding,
-  '0011-nfc-idp-ids': nfcIdpIds,
+  '0009-account-branding': accountBranding,
+  '0010-nfc-idp-ids': nfcIdpIds,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
