@@ -19,8 +19,8 @@ import pg from 'pg';
 import type { Dialect } from '../src/db/database.js';
 import type { TestDatabaseLocation } from '../test/helpers/databases.js';
 import { accountWithCredential, curlBasic, idpCertificatePem, operatorActor, restAppInput, SP_MANAGED, startInstance } from '../test/helpers/test-app.js';
+import { appendSection, runBench } from './lib/script.js';
 
-const output = process.env.BENCH_OUTPUT ?? path.join('docs', 'benchmarks.md');
 const databaseUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const dialects = (process.env.BENCH_DIALECTS || 'sqlite,postgres').split(',').map((d) => d.trim()) as Dialect[];
 const trials = Number(process.env.BENCH_PROPAGATION_TRIALS || 20);
@@ -120,12 +120,7 @@ async function main(): Promise<void> {
     ...results.flatMap((r) => [row(r.dialect, 'credential secret regenerated', r.credential), row(r.dialect, 'customer ssoUrl changed', r.customer)]),
     '',
   ];
-  fs.appendFileSync(output, lines.join('\n'));
-  process.stdout.write(`${lines.join('\n')}\n`);
-  process.stderr.write(`[bench] appended the change-propagation section to ${output}\n`);
+  appendSection('change-propagation', lines);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -23,8 +23,8 @@ import { silentLogger } from '../test/helpers/databases.js';
 import { createTestPostgresDatabase, withAdminClient } from '../test/helpers/postgres-databases.js';
 import { startServerProcess } from '../test/helpers/server-process.js';
 import { curlBasic, operatorActor, SP_MANAGED } from '../test/helpers/test-app.js';
+import { appendSection, runBench } from './lib/script.js';
 
-const output = process.env.BENCH_OUTPUT ?? path.join('docs', 'benchmarks.md');
 const databaseUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const cuts = Number(process.env.BENCH_LOSS_CUTS || 10);
 const workers = Number(process.env.BENCH_LOSS_WORKERS || 16);
@@ -136,12 +136,7 @@ async function main(): Promise<void> {
     `Load average during the run: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} on ${os.cpus().length} CPUs.`,
     '',
   ];
-  fs.appendFileSync(output, lines.join('\n'));
-  process.stdout.write(`${lines.join('\n')}\n`);
-  process.stderr.write(`[bench] appended the connection-loss section to ${output}\n`);
+  appendSection('connection-loss', lines);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

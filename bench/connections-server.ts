@@ -15,6 +15,7 @@ import type { Actor } from '../src/domain/actor.js';
 import { createLogger } from '../src/logger.js';
 import { parseCertificate } from '../src/saml/certificates.js';
 import { generateSigningKeyPair } from '../src/saml/signing-key-pair.js';
+import { runBench } from './lib/script.js';
 
 async function main(): Promise<void> {
   const port = Number(process.env.CB_PORT);
@@ -75,7 +76,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -6,25 +6,17 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { encodeCursor } from '../src/domain/connections/customer-service.js';
+import { freePort } from './lib/processes.js';
+import { runBench } from './lib/script.js';
 import { runWrk } from './lib/wrk.js';
 
 const SIZES = (process.env.CB_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const SECONDS = Number(process.env.CB_SECONDS ?? 4);
 const PREFIX = '/web-portal/rest/saas/idp/2.0/spManaged';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function directorySize(dir: string): number {
   return fs.readdirSync(dir).reduce((sum, f) => sum + fs.statSync(path.join(dir, f)).size, 0);
@@ -120,7 +112,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

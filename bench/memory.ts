@@ -11,21 +11,17 @@
  * BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_BURST (20: AUTH_FAILURES_PER_MINUTE, the wrong
  * secrets one address gets hashed before 429), BENCH_OUTPUT (docs/benchmarks.md, with --append).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import pino from 'pino';
-import { systemClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
-import { openDatabase, type Dialect } from '../src/db/database.js';
-import type { Actor } from '../src/domain/actor.js';
+import type { Dialect } from '../src/db/database.js';
 import { API_PREFIX } from '../src/http/api/api-plugin.js';
-import { createServices } from '../src/services.js';
-import { freePort, httpGet, killChildren, readMemory, stopProcess, track, waitUntilServing } from './lib/processes.js';
+import { createBenchCredential } from './lib/credentials.js';
+import { httpGet, killChildren, readMemory, startServing, stopProcess } from './lib/processes.js';
 import { requireWrk, runWrk, type WrkOptions, type WrkResult } from './lib/wrk.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -89,47 +85,22 @@ async function freshDatabase(dialect: Dialect): Promise<{ env: Record<string, st
   };
 }
 
-/** Adds a Connection API credential to the default account, as the console would. */
-async function createCredential(databaseEnv: Record<string, string>): Promise<{ clientId: string; clientSecret: string }> {
-  const logger = pino({ level: 'silent' });
-  const config = loadConfig({ ...databaseEnv, LOG_LEVEL: 'silent' });
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
-  const services = createServices({ config, database, clock: systemClock, logger });
-  try {
-    const actor = (accountId: string): Actor => ({ kind: 'operator', id: 'bench', label: 'benchmark', accountId, sourceIp: 'local' });
-    const { account } = await services.accounts.ensureDefaultAccount(actor);
-    const created = await services.credentials.createConnectionApiCredential(actor(account.id), { description: 'bench client' });
-    return { clientId: created.credential.clientId, clientSecret: created.clientSecret };
-  } finally {
-    await services.close();
-    await database.close();
-  }
-}
-
 async function measure(dialect: Dialect): Promise<MemoryRun> {
   const database = await freshDatabase(dialect);
   const probeOut = path.join(os.tmpdir(), `ssobridge-memory-probe-${process.pid}.json`);
   let child: ChildProcess | undefined;
   try {
-    const start = async () => {
-      const port = await freePort();
-      const startedAt = performance.now();
-      const c = track(
-        spawn(process.execPath, ['--import', PROBE, settings.entry, 'serve'], {
-          cwd: root,
-          // LOG_LEVEL at its default (info: a line per request), stdout to /dev/null, as in section 3.
-          env: { ...process.env, ...database.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: '', PUBLIC_URL: '', MEMORY_PROBE_OUT: probeOut },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        }),
+    const start = () =>
+      startServing(
+        ['--import', PROBE, settings.entry, 'serve'],
+        // LOG_LEVEL at its default (info: a line per request), stdout to /dev/null, as in section 3.
+        { ...process.env, ...database.env, LOG_LEVEL: '', PUBLIC_URL: '', MEMORY_PROBE_OUT: probeOut },
+        { cwd: root, timeoutMs: 30_000 },
       );
-      c.stderr?.resume();
-      await waitUntilServing(port, startedAt, c, 30_000);
-      return { child: c, port };
-    };
     log(`${dialect}: first start (migrates, creates the default account)`);
     const first = await start();
     await stopProcess(first.child);
-    const { clientId, clientSecret } = await createCredential(database.env);
+    const { clientId, clientSecret } = await createBenchCredential(database.env);
     const server = await start();
     child = server.child;
     const pid = server.child.pid!;

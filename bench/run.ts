@@ -18,29 +18,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import pino from 'pino';
-import { systemClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
-import { openDatabase, type Dialect } from '../src/db/database.js';
-import type { Actor } from '../src/domain/actor.js';
+import type { Dialect } from '../src/db/database.js';
 import { API_PREFIX } from '../src/http/api/api-plugin.js';
-import { createServices } from '../src/services.js';
 import type { BenchServerReady } from './bench-server.js';
 import { bundleCli } from './lib/bundle.js';
+import { createBenchCredential } from './lib/credentials.js';
 import { describeMachine, postgresVersion } from './lib/machine.js';
 import {
   cpuSeconds,
-  freePort,
   httpGet,
   killChildren,
   machineBusySeconds,
   postgresSeconds,
   readMemory,
   selfAndReapedChildrenSeconds,
+  startServing,
   stopProcess,
   track,
   waitForLine,
-  waitUntilServing,
 } from './lib/processes.js';
 import { addCpu, renderReport, type AuthRun, type BenchResults, type CpuSeconds, type FloodRun, type StartupResult } from './lib/report.js';
 import { combineRuns, FLOOD_SCRIPT, requireWrk, runWrk, type WrkOptions, type WrkResult } from './lib/wrk.js';
@@ -247,48 +242,23 @@ async function benchDialect(dialect: Dialect): Promise<{ auth: AuthRun[]; flood:
   }
 }
 
-/** Adds a Connection API credential to the default account of a data folder, as the console would. */
-async function createCredential(dataDir: string): Promise<{ clientId: string; clientSecret: string }> {
-  const logger = pino({ level: 'silent' });
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-  const database = await openDatabase({ dataDir: config.dataDir, logger });
-  const services = createServices({ config, database, clock: systemClock, logger });
-  try {
-    const actor = (accountId: string): Actor => ({ kind: 'operator', id: 'bench', label: 'benchmark', accountId, sourceIp: 'local' });
-    const { account } = await services.accounts.ensureDefaultAccount(actor);
-    const created = await services.credentials.createConnectionApiCredential(actor(account.id), { description: 'bench client' });
-    return { clientId: created.credential.clientId, clientSecret: created.clientSecret };
-  } finally {
-    await services.close();
-    await database.close();
-  }
-}
-
 /** Start-up and memory of `node <entry> serve` on a fresh SQLite data folder. */
 async function benchStartup(entry: string, label: string): Promise<StartupResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssobridge-bench-serve-'));
   let child: ChildProcess | undefined;
   try {
-    const start = async () => {
-      const port = await freePort();
-      const startedAt = performance.now();
-      const c = track(
-        spawn(process.execPath, [entry, 'serve'], {
-          cwd: root,
-          // LOG_LEVEL stays at its default (info): one log line per request, as operators run it.
-          env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: '', LOG_LEVEL: '' },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        }),
+    const start = () =>
+      startServing(
+        [entry, 'serve'],
+        // LOG_LEVEL stays at its default (info): one log line per request, as operators run it.
+        { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: '' },
+        { cwd: root, timeoutMs: 15_000 },
       );
-      c.stderr?.resume();
-      const times = await waitUntilServing(port, startedAt, c, 15_000);
-      return { child: c, port, ...times };
-    };
 
     log(`${label}: first start (creates the data folder)`);
     const first = await start();
     await stopProcess(first.child);
-    const { clientId, clientSecret } = await createCredential(dataDir);
+    const { clientId, clientSecret } = await createBenchCredential({ DATA_DIR: dataDir });
 
     const warmStarts: { portMs: number; healthzMs: number }[] = [];
     let last: Awaited<ReturnType<typeof start>> | undefined;

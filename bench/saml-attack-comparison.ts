@@ -16,6 +16,7 @@ import { validateSamlResponse, type ValidatedAssertion } from '../src/saml/respo
 import { SamlRejection } from '../src/saml/saml-rejection.js';
 import { ATTACKS, type Expected } from '../test/helpers/saml-attack-table.js';
 import { ACS_URL, createAttackKit, IDP_ENTITY_ID, manyElementsCpuExhaustion, SP_ENTITY_ID, type AttackCase } from '../test/helpers/saml-attacks.js';
+import { runBench } from './lib/script.js';
 
 const output = process.env.BENCH_SAML_OUTPUT ?? path.join('docs', 'saml-comparison.md');
 const nodeSamlVersion = (createRequire(import.meta.url)('@node-saml/node-saml/package.json') as { version: string }).version;
@@ -159,7 +160,4 @@ async function main(): Promise<void> {
   process.stderr.write(`[bench] wrote ${output}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

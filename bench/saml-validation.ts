@@ -11,6 +11,7 @@ import { buildSignedResponse } from '../src/saml/response-builder.js';
 import { validateSamlResponse } from '../src/saml/response-validation.js';
 import { generateSigningKeyPair } from '../src/saml/signing-key-pair.js';
 import { parseUntrustedXml } from '../src/saml/xml.js';
+import { runBench } from './lib/script.js';
 
 const ACS = 'https://sso.example.com/sso/sp/ACS.saml2';
 const AUDIENCE = 'https://sso.example.com/saml/sp/account';
@@ -113,7 +114,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -6,12 +6,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import pg from 'pg';
 import { buildSignedResponse } from '../src/saml/response-builder.js';
+import { freePort } from './lib/processes.js';
+import { runBench } from './lib/script.js';
 
 interface Ready {
   pid: number;
@@ -26,15 +27,6 @@ interface Ready {
 
 const DURATION_MS = Number(process.env.SSO_BENCH_SECONDS ?? 8) * 1000;
 const CONCURRENCY = Number(process.env.SSO_BENCH_CONCURRENCY ?? 8);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer(dialect: 'sqlite' | 'postgres', databaseUrl: string) {
   const port = await freePort();
@@ -176,7 +168,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

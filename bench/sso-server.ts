@@ -10,6 +10,7 @@ import { openDatabase } from '../src/db/database.js';
 import type { Actor } from '../src/domain/actor.js';
 import { createLogger } from '../src/logger.js';
 import { generateSigningKeyPair } from '../src/saml/signing-key-pair.js';
+import { runBench } from './lib/script.js';
 
 async function main(): Promise<void> {
   const port = Number(process.env.SSO_BENCH_PORT);
@@ -65,7 +66,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -1,9 +1,9 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorActor } from '../test/helpers/test-app.js';
 import { solidPng } from '../test/helpers/images.js';
-import { launchChromium, newConsoleContext } from './helpers/console-browser.js';
+import { useChromium } from './helpers/per-file-setup.js';
 import { startSsoJourney, type SsoJourney } from './helpers/sso-journey.js';
 
 /**
@@ -15,29 +15,21 @@ import { startSsoJourney, type SsoJourney } from './helpers/sso-journey.js';
 const LOGO = solidPng(96, 32, [0x2e, 0x86, 0xc1]);
 const PASSWORD = 'correct horse branding staple';
 
-let browser: Browser;
+const chromium = useChromium();
 let journey: SsoJourney;
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  browser = await launchChromium();
   journey = await startSsoJourney();
   await journey.app.services.admins.createAdmin(operatorActor(journey.accountId), journey.accountId, { email: 'brand@example.com', password: PASSWORD });
 });
 
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
-
 afterAll(async () => {
-  await browser?.close();
   await journey?.close();
 });
 
 /** A page that records what the browser refused (CSP violations are console errors) or could not load. */
 async function newPage(): Promise<{ page: Page; problems: string[] }> {
-  const context = await newConsoleContext(browser, journey.ssoBase);
-  contexts.push(context);
+  const context = await chromium.newContext(journey.ssoBase);
   const page = await context.newPage();
   const problems: string[] = [];
   // Failed loads are recorded below with their URL (the console's own message does not name it).

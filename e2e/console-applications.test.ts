@@ -1,30 +1,19 @@
 import fs from 'node:fs';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateBody } from '../src/saml/certificates.js';
 import { curlBasic, idpCertificatePem, operatorActor, SP_MANAGED } from '../test/helpers/test-app.js';
-import { createAccountWithAdmin, createDefaultAccountAdmin, launchChromium, newConsoleContext, signIn, startConsoleServer, type ConsoleServer } from './helpers/console-browser.js';
+import { createAccountWithAdmin, createDefaultAccountAdmin, signIn } from './helpers/console-browser.js';
+import { useChromium, useConsoleServer } from './helpers/per-file-setup.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let server: ConsoleServer;
-let browser: Browser;
+const server = useConsoleServer();
+const chromium = useChromium();
 let certificate: string;
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  server = await startConsoleServer();
-  browser = await launchChromium();
   certificate = await idpCertificatePem();
-});
-
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 /** The Customer Connection API as the provider's backend calls it: Node's fetch with curl-style HTTP Basic. */
@@ -67,8 +56,7 @@ describe('Applications and Customer Connections console in Chromium', () => {
     const { credential, clientSecret } = await app.services.credentials.createConnectionApiCredential(operatorActor(login.accountId), { description: 'backend' });
     const authorization = curlBasic(credential.clientId, clientSecret);
 
-    const context = await newConsoleContext(browser, server.baseUrl);
-    contexts.push(context);
+    const context = await chromium.newContext(server.baseUrl);
     const page = await context.newPage();
     // The strict CSP must not have to refuse anything the console itself ships.
     const consoleErrors: string[] = [];
@@ -225,8 +213,7 @@ describe('Applications and Customer Connections console in Chromium', () => {
       errorUrl: 'https://billing.example.com/error',
       hostname: 'billing.example.com',
     });
-    const context = await newConsoleContext(browser, server.baseUrl);
-    contexts.push(context);
+    const context = await chromium.newContext(server.baseUrl);
     const page = await context.newPage();
     await signIn(page, login);
 

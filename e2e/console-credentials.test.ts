@@ -1,18 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { curlBasic, rfc6749Basic } from '../test/helpers/test-app.js';
 import {
   cookieHeaderOf,
   createAccountWithAdmin,
   createDefaultAccountAdmin,
-  launchChromium,
   listCustomers,
-  newConsoleContext,
   signIn,
-  startConsoleServer,
-  type ConsoleServer,
 } from './helpers/console-browser.js';
+import { useChromium, useConsoleServer } from './helpers/per-file-setup.js';
 
 const CONNECTION_API = '/console/account/integration/connection-api';
 const GENERATED_SECRET = /^ssbs_[A-Za-z0-9_-]{43}$/;
@@ -20,27 +17,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const EMPTY_PAGE = { customers: [], nextCursor: null };
 const TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/;
 
-let server: ConsoleServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  server = await startConsoleServer();
-  browser = await launchChromium();
-});
-
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const server = useConsoleServer();
+const chromium = useChromium();
 
 async function openConsole(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await newConsoleContext(browser, server.baseUrl);
-  contexts.push(context);
+  const context = await chromium.newContext(server.baseUrl);
   return { context, page: await context.newPage() };
 }
 

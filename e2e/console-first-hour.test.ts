@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { idpCertificatePem, operatorActor, startInstance, type TestInstance } from '../test/helpers/test-app.js';
-import { createAccountWithAdmin, launchChromium, newConsoleContext, startConsoleServer, type AdminLogin, type ConsoleServer } from './helpers/console-browser.js';
+import { createAccountWithAdmin, type AdminLogin } from './helpers/console-browser.js';
+import { useChromium, useConsoleServer } from './helpers/per-file-setup.js';
 
 // What a new user meets in the first hour (issue 12, items 1–4), in real Chromium.
 
@@ -11,28 +12,15 @@ const CREDENTIAL_LIMIT = 'An account can have at most 3 Connection API credentia
 const URL_RULE = 'must be an https:// URL (http:// is accepted only for localhost, 127.0.0.1 and [::1])';
 const PASSWORD = 'correct horse battery staple';
 
-let server: ConsoleServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  server = await startConsoleServer();
-  browser = await launchChromium();
-});
-
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const server = useConsoleServer();
+const chromium = useChromium();
 
 async function openPage(baseUrl = server.baseUrl, options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
-  const context = options.javaScriptEnabled === false ? await browser.newContext({ baseURL: baseUrl, locale: 'en-US', javaScriptEnabled: false }) : await newConsoleContext(browser, baseUrl);
+  const context =
+    options.javaScriptEnabled === false
+      ? chromium.closeAfterTest(await chromium.browser.newContext({ baseURL: baseUrl, locale: 'en-US', javaScriptEnabled: false }))
+      : await chromium.newContext(baseUrl);
   context.setDefaultTimeout(10_000);
-  contexts.push(context);
   const page = await context.newPage();
   return page;
 }

@@ -1,4 +1,4 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -159,6 +159,34 @@ export async function waitUntilServing(port: number, startedAt: number, child: C
     await sleep(5);
   }
   throw new Error(alive() ? `the server did not answer /healthz on port ${port} within ${timeoutMs} ms` : `the server exited (code ${child.exitCode}) before serving`);
+}
+
+/** A server process started by `startServing`, with how long it took to open its port and to answer /healthz. */
+export interface ServingProcess {
+  child: ChildProcess;
+  port: number;
+  portMs: number;
+  healthzMs: number;
+}
+
+/**
+ * Starts `node <args>` (e.g. `bin/ssobridge.js serve`) on a free loopback port and resolves once it
+ * serves. stdout is discarded and stderr drained, so log lines cost what they cost an operator
+ * without a full pipe ever stalling the process.
+ */
+export async function startServing(args: string[], env: NodeJS.ProcessEnv, options: { cwd: string; timeoutMs: number }): Promise<ServingProcess> {
+  const port = await freePort();
+  const startedAt = performance.now();
+  const child = track(
+    spawn(process.execPath, args, {
+      cwd: options.cwd,
+      env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
+  child.stderr?.resume();
+  const times = await waitUntilServing(port, startedAt, child, options.timeoutMs);
+  return { child, port, ...times };
 }
 
 /** CPU seconds the whole machine spent busy (user, nice, system, irq, softirq, steal) since boot. */

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import {
   accountWithCredential,
@@ -9,8 +10,6 @@ import {
   samlAppInput,
   SP_MANAGED,
   startInstance,
-  startTestApp,
-  type TestInstance,
 } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
@@ -21,14 +20,10 @@ beforeAll(async () => {
 });
 
 describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function setUp() {
-    instance = await startTestApp(dialect);
+    const instance = await apps.start();
     const { app } = instance;
     const client = await accountWithCredential(app);
     const actor = operatorActor(client.accountId);
@@ -74,7 +69,7 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
     const body = idpBody({ applications: [rest.saasid] });
     const first = await call('PUT', `${SP_MANAGED}/customer001.com`, body);
     const eventsBefore = (await app.services.audit.list(client.accountId, { limit: 100 })).events.length;
-    instance!.clock.advance(10_000);
+    apps.current.clock.advance(10_000);
     const second = await call('PUT', `${SP_MANAGED}/customer001.com`, body);
     expect(second.statusCode).toBe(200);
     expect(second.json().updatedAt).toBe(first.json().updatedAt);
@@ -86,7 +81,7 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
     const { call, app, client } = await setUp();
     const created = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody());
     expect(created.json().idpInitiatedLogin).toBe(true);
-    instance!.clock.advance(1000);
+    apps.current.clock.advance(1000);
     const off = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ idpInitiatedLogin: false }));
     expect(off.statusCode, off.body).toBe(200);
     expect(off.json().idpInitiatedLogin).toBe(false);
@@ -94,7 +89,7 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
     const [event] = (await app.services.audit.list(client.accountId, { limit: 1 })).events;
     expect(event).toMatchObject({ action: 'customer.updated', details: { idpInitiatedLogin: false } });
     // Left out of an update (a client that predates the field), it stays off.
-    instance!.clock.advance(1000);
+    apps.current.clock.advance(1000);
     expect((await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ enabled: false }))).json()).toMatchObject({ idpInitiatedLogin: false, enabled: false });
     expect((await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ idpInitiatedLogin: true }))).json().idpInitiatedLogin).toBe(true);
     const wrong = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ idpInitiatedLogin: 'no' }));
@@ -290,7 +285,7 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
   it('shows a change made on one instance on another without a restart, and an app rename at once', async () => {
     const { call, app, rest, actor, client } = await setUp();
     await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ applications: [rest.saasid] }));
-    const second = await startInstance(instance!.location);
+    const second = await startInstance(apps.current.location);
     try {
       const authorization = curlBasic(client.clientId, client.clientSecret);
       const read = async () => (await second.app.inject({ method: 'GET', url: `${SP_MANAGED}/customer001.com`, headers: { authorization } })).json();

@@ -1,7 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { fieldErrorText, signedInAdmin } from '../helpers/console-admin.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
-import { restAppInput, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { restAppInput } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -9,14 +10,10 @@ const TAB = '/console/account/integration/application';
 const GENERATED_SECRET = /ssbs_[A-Za-z0-9_-]{43}/;
 
 describe.each(testDialects)('console: Application Credentials tab (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function setUp() {
-    instance = await startTestApp(dialect);
+    const instance = await apps.start();
     const admin = await signedInAdmin(instance.app);
     const billing = await instance.app.services.applications.createApplication(admin.actor, restAppInput('Billing'));
     return { app: instance.app, ...admin, billing };

@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { fieldErrorText, signedInAdmin, unescapeHtml } from '../helpers/console-admin.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
-import { idpCertificatePem, restAppInput, samlAppInput, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { idpCertificatePem, restAppInput, samlAppInput } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -26,14 +27,10 @@ function selectedCustomer(html: string): string | undefined {
 }
 
 describe.each(testDialects)('console: an application page (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function setUp() {
-    instance = await startTestApp(dialect);
+    const instance = await apps.start();
     const admin = await signedInAdmin(instance.app);
     const services = instance.app.services;
     const rest = await services.applications.createApplication(admin.actor, restAppInput('Billing'));
@@ -103,7 +100,7 @@ describe.each(testDialects)('console: an application page (%s)', (dialect) => {
     expect(chosen).toContain('<a href="/console/account/integration/application">Account › Integration › Application Credentials</a>');
 
     // The link is ready: initsso starts the sign-in at that customer's IdP.
-    const started = await instance!.app.inject({ method: 'GET', url: textOf(chosen, 'signin-link')!.slice(PUBLIC_URL.length) });
+    const started = await apps.current.app.inject({ method: 'GET', url: textOf(chosen, 'signin-link')!.slice(PUBLIC_URL.length) });
     expect(started.statusCode).toBe(302);
     expect(started.headers.location).toMatch(/^https:\/\/idp\.customer002\.com\/sso\?SAMLRequest=/);
   });

@@ -1,9 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestApplication, SamlApplication } from '../../src/domain/applications/application-service.js';
 import { certificateBody, parseCertificate } from '../../src/saml/certificates.js';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { fieldErrorText, inputValue, signedInAdmin, textareaValue, unescapeHtml } from '../helpers/console-admin.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
-import { idpCertificatePem, restAppInput, samlAppInput, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { idpCertificatePem, restAppInput, samlAppInput } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -42,14 +43,10 @@ const samlForm = (overrides: Record<string, string> = {}) => ({
 });
 
 describe.each(testDialects)('console: My Applications (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function setUp() {
-    instance = await startTestApp(dialect);
+    const instance = await apps.start();
     const admin = await signedInAdmin(instance.app);
     return { app: instance.app, ...admin };
   }

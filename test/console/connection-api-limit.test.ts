@@ -1,8 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { signedInAdmin } from '../helpers/console-admin.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
-import { startTestApp, type TestInstance } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -10,17 +10,13 @@ const LIST = '/console/account/integration/connection-api';
 const LIMIT = 'An account can have at most 3 Connection API credentials. Delete one to add another.';
 
 describe.each(testDialects)('the Connection API credential limit in the console (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function atTwo() {
-    instance = await startTestApp(dialect);
+    const instance = await apps.start();
     const admin = await signedInAdmin(instance.app);
     for (const description of ['A', 'B']) await instance.app.services.credentials.createConnectionApiCredential(admin.actor, { description });
-    const addThird = () => instance!.app.services.credentials.createConnectionApiCredential(admin.actor, { description: 'C (another admin)' });
+    const addThird = () => apps.current.app.services.credentials.createConnectionApiCredential(admin.actor, { description: 'C (another admin)' });
     return { ...admin, addThird };
   }
 
@@ -62,6 +58,6 @@ describe.each(testDialects)('the Connection API credential limit in the console 
     expect(done.statusCode).toBe(409);
     expect(done.body).toContain(`<div class="banner error" role="alert" id="limit-note">${LIMIT}</div>`);
     expect(done.body.split(LIMIT)).toHaveLength(2);
-    expect(await instance!.app.services.credentials.listConnectionApiCredentials(accountId)).toHaveLength(3);
+    expect(await apps.current.app.services.credentials.listConnectionApiCredentials(accountId)).toHaveLength(3);
   });
 });

@@ -1,7 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { ConsoleClient } from '../helpers/console-client.js';
-import { operatorActor, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { operatorActor } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -9,14 +10,10 @@ const PASSWORD = 'correct horse battery staple';
 const CONNECTION_API = '/console/account/integration/connection-api';
 
 describe.each(testDialects)('console sign-in, sessions and CSRF (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function withAdmin(env: Record<string, string> = {}) {
-    instance = await startTestApp(dialect, { env });
+    const instance = await apps.start({ env });
     const { account } = await instance.app.services.accounts.ensureDefaultAccount(operatorActor);
     await instance.app.services.admins.createAdmin(operatorActor(account.id), account.id, { email: 'Admin@Example.com', password: PASSWORD });
     return { app: instance.app, accountId: account.id };
@@ -67,7 +64,7 @@ describe.each(testDialects)('console sign-in, sessions and CSRF (%s)', (dialect)
     expect(throttled.body).toContain('Too many failed attempts');
     // The admin's email is not a secret: wrong passwords from another address must not lock them out.
     expect((await new ConsoleClient(app, '10.1.1.1').signIn('admin@example.com', PASSWORD)).statusCode).toBe(303);
-    instance!.clock.advance(61_000);
+    apps.current.clock.advance(61_000);
     expect((await new ConsoleClient(app, '10.1.0.1').signIn('admin@example.com', PASSWORD)).statusCode).toBe(303);
   });
 
@@ -114,7 +111,7 @@ describe.each(testDialects)('console sign-in, sessions and CSRF (%s)', (dialect)
     const { app } = await withAdmin();
     const browser = new ConsoleClient(app);
     await browser.signIn('admin@example.com', PASSWORD);
-    instance!.clock.advance(13 * 3600_000);
+    apps.current.clock.advance(13 * 3600_000);
     expect((await browser.get(CONNECTION_API)).statusCode).toBe(302);
   });
 
@@ -127,14 +124,10 @@ describe.each(testDialects)('console sign-in, sessions and CSRF (%s)', (dialect)
 });
 
 describe('first-admin setup link', () => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest('sqlite');
 
   it('creates the first admin once, signs them in, and is then spent', async () => {
-    instance = await startTestApp('sqlite');
+    const instance = await apps.start();
     const { app } = instance;
     const { account } = await app.services.accounts.ensureDefaultAccount(operatorActor);
     const token = await app.services.accounts.issueSetupToken(account.id);

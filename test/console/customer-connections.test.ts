@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateBody, parseCertificate } from '../../src/saml/certificates.js';
 import { generateSigningKeyPair } from '../../src/saml/signing-key-pair.js';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import type { ConsoleClient } from '../helpers/console-client.js';
 import { fieldErrorText, inputValue, signedInAdmin, textareaValue, unescapeHtml } from '../helpers/console-admin.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
-import { idpCertificatePem, restAppInput, samlAppInput, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { idpCertificatePem, restAppInput, samlAppInput } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -28,14 +29,10 @@ const idpSettings = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe.each(testDialects)('console: Customer Connections (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function setUp() {
-    instance = await startTestApp(dialect);
+    const instance = await apps.start();
     const admin = await signedInAdmin(instance.app);
     const { app } = instance;
     const billing = await app.services.applications.createApplication(admin.actor, restAppInput('Billing'));

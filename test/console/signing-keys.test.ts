@@ -1,21 +1,18 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { signedInAdmin } from '../helpers/console-admin.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
-import { restAppInput, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { restAppInput } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
 const KEYS = '/console/account/signing-keys';
 
 describe.each(testDialects)('console: Signing keys (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function setUp() {
-    instance = await startTestApp(dialect);
+    const instance = await apps.start();
     return { app: instance.app, ...(await signedInAdmin(instance.app)) };
   }
 

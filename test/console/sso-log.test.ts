@@ -1,12 +1,13 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ssoReasonDescriptions } from '../../src/domain/sso/sso-reasons.js';
 import { escapeHtml } from '../../src/http/views/html.js';
 import type { App } from '../../src/app.js';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { ConsoleClient } from '../helpers/console-client.js';
 import { signedInAdmin, unescapeHtml } from '../helpers/console-admin.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { authnRequestFromRedirect, CUSTOMER_IDP, CUSTOMER_SSO, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
-import { operatorActor, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { operatorActor } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -38,14 +39,10 @@ function logRows(html: string): string[][] {
 const assertionIdOf = (samlResponse: string) => /<saml:Assertion [^>]*ID="([^"]+)"/.exec(Buffer.from(samlResponse, 'base64').toString('utf8'))![1]!;
 
 describe.each(testDialects)('console: sign-in log (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function setUp() {
-    instance = await startTestApp(dialect);
+    const instance = await apps.start();
     const s = await ssoSetUp(instance.app);
     const browser = await adminOf(instance.app, s.accountId);
     return { app: instance.app, clock: instance.clock, s, browser };

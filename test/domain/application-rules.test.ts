@@ -1,18 +1,15 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
-import { idpCertificatePem, operatorActor, restAppInput, samlAppInput, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { idpCertificatePem, operatorActor, restAppInput, samlAppInput } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
 describe.each(testDialects)('application and connection rules (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function setUp() {
-    instance = await startTestApp(dialect);
+    const instance = await apps.start();
     const { account } = await instance.app.services.accounts.createAccount(operatorActor, 'Acme');
     return { services: instance.app.services, actor: operatorActor(account.id) };
   }

@@ -1,11 +1,12 @@
 import { createVerify } from 'node:crypto';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SAML } from '@node-saml/node-saml';
 import { validateSamlResponse } from '../../src/saml/response-validation.js';
 import { generateSigningKeyPair } from '../../src/saml/signing-key-pair.js';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { dropTestDatabases, newDatabaseLocation, testDialects } from '../helpers/databases.js';
 import { authnRequestFromRedirect, autoPostForm, continueTarget, CUSTOMER_SSO, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
-import { samlAppInput, startInstance, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { samlAppInput, startInstance, type TestInstance } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -13,15 +14,7 @@ const ACS = 'http://localhost:8080/sso/sp/ACS.saml2';
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
-  const instances: TestInstance[] = [];
-  afterEach(async () => {
-    for (const i of instances.splice(0)) await i.close();
-  });
-  const start = async () => {
-    const instance = await startTestApp(dialect);
-    instances.push(instance);
-    return instance;
-  };
+  const apps = appsPerTest(dialect);
 
   async function spInitiated(app: TestInstance['app'], query: string) {
     const res = await app.inject({ method: 'GET', url: `/sso/sp/initsso?${query}` });
@@ -30,7 +23,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   }
 
   it('runs an SP-initiated login to a REST app: signed AuthnRequest, ACS, token exchange once', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const request = await spInitiated(app, `saasid=${s.rest.saasid}&idpid=customer001.com&appurl=${encodeURIComponent('https://app.example.com/welcome')}&forceauthn=true`);
     expect(request.url.origin + request.url.pathname).toBe(CUSTOMER_SSO);
@@ -71,7 +64,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('refuses an answer to forceauthn=true that reports an authentication from before the request', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const request = await spInitiated(app, `saasid=${s.rest.saasid}&idpid=customer001.com&forceauthn=true`);
     const stale = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: request.id, authnInstant: Date.now() - 3600_000 });
@@ -83,7 +76,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('runs an IdP-initiated login named by RelayState, refuses its replay, and logs both', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
     const post = () =>
@@ -96,7 +89,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('accepts a response that starts with an XML declaration, as Okta and Shibboleth send it', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const plain = Buffer.from(idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null }), 'base64').toString();
     const withDeclaration = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n${plain}`).toString('base64');
@@ -105,7 +98,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('exchanges a token as Java properties, and only for its own application', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const login = async () => {
       const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
@@ -129,7 +122,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('expires tokens after five minutes', async () => {
-    const instance = await start();
+    const instance = await apps.start();
     const s = await ssoSetUp(instance.app);
     const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
     const res = await instance.app.inject({ method: 'POST', url: `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse }) });
@@ -138,7 +131,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('delivers a signed assertion to a SAML app, issued by the shared entity ID', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: null });
     const res = await app.inject({ method: 'POST', url: `/sso/sp/ACS.saml2?saasid=${s.saml.saasid}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: samlResponse }) });
@@ -159,7 +152,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('encrypts the assertion for a SAML app that asks for it, and @node-saml/node-saml decrypts and verifies it', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const appKey = await generateSigningKeyPair('analytics.example.com', Date.now());
     await app.services.applications.updateApplication(s.actor, s.saml.saasid, samlAppInput('Analytics', { encryptAssertions: true, encryptionCertificate: appKey.certificatePem, requiredAttributes: [{ name: 'email', required: true }] }));
@@ -185,7 +178,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('never redirects to an appurl or errorurl off the application host', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const badError = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com&errorurl=${encodeURIComponent('https://evil.example.net/steal')}` });
     expect(badError.statusCode).toBe(400);
@@ -204,7 +197,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('passes appurl on as the URL standard reads it, so the app finds the host that was checked', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     // A backslash is a path separator to the URL standard (host app.example.com) but not to
     // every parser (RFC 3986 reads user info "app.example.com\" and host evil.example).
@@ -228,7 +221,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('finds the IdP by email domain on the discovery page', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const page = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}` });
     expect(page.statusCode).toBe(200);
@@ -247,7 +240,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('answers the discovery form with a page, not a redirect, when the login fails to the error URL', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     await app.services.customers.putCustomer(s.actor, 'customer001.com', {
       entityId: 'https://idp.customer001.com/saml',
@@ -267,7 +260,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it("falls back to the account's default IdP when no customer claims the email domain", async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const discover = () => app.inject({ method: 'POST', url: '/sso/sp/discover', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ saasid: s.rest.saasid, email: 'carol@unclaimed.org' }) });
     expect((await discover()).body).toContain('Single sign-on is not set up for unclaimed.org');
@@ -281,7 +274,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('sends the AuthnRequest by HTTP-POST when the IdP asks for it', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app, { ssoBinding: 'post' });
     const res = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com` });
     expect(res.statusCode).toBe(200);
@@ -291,8 +284,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
   });
 
   it('over https, completes an SP-initiated login only in the browser that started it (login CSRF)', async () => {
-    const instance = await startTestApp(dialect, { env: { PUBLIC_URL: 'https://sso.example.com' } });
-    instances.push(instance);
+    const instance = await apps.start({ env: { PUBLIC_URL: 'https://sso.example.com' } });
     const { app } = instance;
     const s = await ssoSetUp(app);
     const init = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com` });
@@ -316,7 +308,7 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
     const location = newDatabaseLocation(dialect);
     const first = await startInstance(location);
     const second = await startInstance(location);
-    instances.push(first, second);
+    apps.closeAfterTest(first, second);
     const s = await ssoSetUp(first.app);
     const request = await spInitiated(first.app, `saasid=${s.rest.saasid}&idpid=customer001.com`);
     const samlResponse = idpResponse(s.idpKey, { destination: ACS, audience: `http://localhost:8080/saml/sp/${s.accountId}`, inResponseTo: request.id });

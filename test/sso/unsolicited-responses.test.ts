@@ -1,7 +1,7 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { authnRequestFromRedirect, autoPostForm, CUSTOMER_IDP, CUSTOMER_SSO, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
-import { startTestApp, type TestInstance } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -14,18 +14,10 @@ const errorOf = (location: unknown) => new URL(String(location)).searchParams.ge
  * customer connection may refuse, and answers to our own requests with InResponseTo removed.
  */
 describe.each(testDialects)('Unsolicited responses (%s)', (dialect) => {
-  const instances: TestInstance[] = [];
-  afterEach(async () => {
-    for (const i of instances.splice(0)) await i.close();
-  });
-  const start = async () => {
-    const instance = await startTestApp(dialect);
-    instances.push(instance);
-    return instance;
-  };
+  const apps = appsPerTest(dialect);
 
   it('refuses IdP-initiated sign-in through a connection that turned it off, and still completes SP-initiated ones', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app);
     const connection = { entityId: CUSTOMER_IDP, ssoUrl: CUSTOMER_SSO, certificates: [s.idpKey.certificatePem], emailDomains: ['customer001.com'] };
     await app.services.customers.putCustomer(s.actor, 'customer001.com', { ...connection, idpInitiatedLogin: false });
@@ -65,7 +57,7 @@ describe.each(testDialects)('Unsolicited responses (%s)', (dialect) => {
     ['non-multiplexed', false],
     ['multiplexed', true],
   ] as const)('refuses an answer to our request with InResponseTo removed that brings back our RelayState (%s connection)', async (_label, multiplexed) => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app, { multiplexed });
     // A non-multiplexed connection's ACS URL names the app, as an IdP-initiated response would.
     const acsPath = multiplexed ? '/sso/sp/ACS.saml2' : `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`;
@@ -95,7 +87,7 @@ describe.each(testDialects)('Unsolicited responses (%s)', (dialect) => {
   });
 
   it('refuses our RelayState without InResponseTo after the sign-in completed too, and ignores one that only looks like ours', async () => {
-    const { app } = await start();
+    const { app } = await apps.start();
     const s = await ssoSetUp(app, { multiplexed: false });
     const acsPath = `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`;
     const audience = `${BASE}/saml/sp/${s.accountId}/${s.rest.saasid}`;
