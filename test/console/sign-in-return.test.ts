@@ -1,7 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { ConsoleClient } from '../helpers/console-client.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
-import { operatorActor, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { operatorActor } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -16,14 +17,10 @@ function nextField(html: string): string | undefined {
 }
 
 describe.each(testDialects)('arriving at the console (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function withAdmin() {
-    instance = await startTestApp(dialect);
+    const instance = await apps.start();
     const { account } = await instance.app.services.accounts.ensureDefaultAccount(operatorActor);
     await instance.app.services.admins.createAdmin(operatorActor(account.id), account.id, { email: EMAIL, password: PASSWORD });
     return instance.app;

@@ -1,7 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appsPerTest } from '../helpers/apps-per-test.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { ssoSetUp } from '../helpers/sso-fixture.js';
-import { startTestApp, testConfig, type TestInstance } from '../helpers/test-app.js';
+import { testConfig } from '../helpers/test-app.js';
 
 afterAll(dropTestDatabases);
 
@@ -17,14 +18,10 @@ describe('per-address limit on the sign-in routes: configuration', () => {
 });
 
 describe.each(testDialects)('per-address limit on the sign-in routes (%s)', (dialect) => {
-  let instance: TestInstance | undefined;
-  afterEach(async () => {
-    await instance?.close();
-    instance = undefined;
-  });
+  const apps = appsPerTest(dialect);
 
   async function setUp() {
-    instance = await startTestApp(dialect, { env });
+    const instance = await apps.start({ env });
     const s = await ssoSetUp(instance.app);
     const { app, clock } = instance;
     const initsso = (remoteAddress: string) => app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com`, remoteAddress });
