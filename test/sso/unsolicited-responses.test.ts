@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
 import { appsPerTest } from '../helpers/apps-per-test.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { authnRequestFromRedirect, autoPostForm, CUSTOMER_IDP, CUSTOMER_SSO, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
@@ -8,6 +9,22 @@ afterAll(dropTestDatabases);
 const BASE = 'http://localhost:8080';
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const errorOf = (location: unknown) => new URL(String(location)).searchParams.get('error');
+
+/**
+ * Posts a response signed by the customer's IdP to the connection's ACS URL, as that IdP would: a
+ * non-multiplexed connection's ACS URL (and audience) names the app, as an IdP-initiated response would.
+ */
+function acsPoster(app: App, s: Awaited<ReturnType<typeof ssoSetUp>>, multiplexed: boolean) {
+  const acsPath = multiplexed ? '/sso/sp/ACS.saml2' : `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`;
+  const audience = multiplexed ? `${BASE}/saml/sp/${s.accountId}` : `${BASE}/saml/sp/${s.accountId}/${s.rest.saasid}`;
+  return (inResponseTo: string | null, relayState: string) =>
+    app.inject({
+      method: 'POST',
+      url: acsPath,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form({ SAMLResponse: idpResponse(s.idpKey, { destination: `${BASE}${acsPath}`, audience, inResponseTo }), RelayState: relayState }),
+    });
+}
 
 /**
  * Responses that answer no request of ours (no InResponseTo): IdP-initiated sign-ins, which a
@@ -21,14 +38,8 @@ describe.each(testDialects)('Unsolicited responses (%s)', (dialect) => {
     const s = await ssoSetUp(app);
     const connection = { entityId: CUSTOMER_IDP, ssoUrl: CUSTOMER_SSO, certificates: [s.idpKey.certificatePem], emailDomains: ['customer001.com'] };
     await app.services.customers.putCustomer(s.actor, 'customer001.com', { ...connection, idpInitiatedLogin: false });
-    const audience = `${BASE}/saml/sp/${s.accountId}`;
-    const unsolicited = () =>
-      app.inject({
-        method: 'POST',
-        url: '/sso/sp/ACS.saml2',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: form({ SAMLResponse: idpResponse(s.idpKey, { destination: `${BASE}/sso/sp/ACS.saml2`, audience, inResponseTo: null }), RelayState: `https://pingone.com/1.0/${s.rest.saasid}` }),
-      });
+    const post = acsPoster(app, s, true);
+    const unsolicited = () => post(null, `https://pingone.com/1.0/${s.rest.saasid}`);
 
     const refused = await unsolicited();
     expect(refused.statusCode, refused.body).toBe(303);
@@ -40,8 +51,7 @@ describe.each(testDialects)('Unsolicited responses (%s)', (dialect) => {
     // Sign-ins started from the application are not affected.
     const init = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com` });
     const request = authnRequestFromRedirect(init.headers.location as string);
-    const answer = idpResponse(s.idpKey, { destination: `${BASE}/sso/sp/ACS.saml2`, audience, inResponseTo: request.id });
-    const spInitiated = await app.inject({ method: 'POST', url: '/sso/sp/ACS.saml2', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: answer, RelayState: request.relayState }) });
+    const spInitiated = await post(request.id, request.relayState);
     expect(spInitiated.statusCode, spInitiated.body).toBe(200);
 
     // An update that leaves the setting out keeps it off; turned back on, the IdP may start sign-ins again.
@@ -59,19 +69,10 @@ describe.each(testDialects)('Unsolicited responses (%s)', (dialect) => {
   ] as const)('refuses an answer to our request with InResponseTo removed that brings back our RelayState (%s connection)', async (_label, multiplexed) => {
     const { app } = await apps.start();
     const s = await ssoSetUp(app, { multiplexed });
-    // A non-multiplexed connection's ACS URL names the app, as an IdP-initiated response would.
-    const acsPath = multiplexed ? '/sso/sp/ACS.saml2' : `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`;
-    const audience = multiplexed ? `${BASE}/saml/sp/${s.accountId}` : `${BASE}/saml/sp/${s.accountId}/${s.rest.saasid}`;
     const appurl = 'https://app.example.com/deep/link';
     const init = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com&appurl=${encodeURIComponent(appurl)}` });
     const request = authnRequestFromRedirect(init.headers.location as string);
-    const post = (inResponseTo: string | null, relayState: string) =>
-      app.inject({
-        method: 'POST',
-        url: acsPath,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: form({ SAMLResponse: idpResponse(s.idpKey, { destination: `${BASE}${acsPath}`, audience, inResponseTo }), RelayState: relayState }),
-      });
+    const post = acsPoster(app, s, multiplexed);
 
     const stripped = await post(null, request.relayState);
     expect(stripped.statusCode, stripped.body).toBe(303);
@@ -89,15 +90,7 @@ describe.each(testDialects)('Unsolicited responses (%s)', (dialect) => {
   it('refuses our RelayState without InResponseTo after the sign-in completed too, and ignores one that only looks like ours', async () => {
     const { app } = await apps.start();
     const s = await ssoSetUp(app, { multiplexed: false });
-    const acsPath = `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`;
-    const audience = `${BASE}/saml/sp/${s.accountId}/${s.rest.saasid}`;
-    const post = (inResponseTo: string | null, relayState: string) =>
-      app.inject({
-        method: 'POST',
-        url: acsPath,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: form({ SAMLResponse: idpResponse(s.idpKey, { destination: `${BASE}${acsPath}`, audience, inResponseTo }), RelayState: relayState }),
-      });
+    const post = acsPoster(app, s, false);
     const init = await app.inject({ method: 'GET', url: `/sso/sp/initsso?saasid=${s.rest.saasid}&idpid=customer001.com` });
     const request = authnRequestFromRedirect(init.headers.location as string);
     expect((await post(request.id, request.relayState)).statusCode).toBe(200);
