@@ -13,7 +13,7 @@ import path from 'node:path';
 import { SAML, ValidateInResponseTo, type CacheProvider } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
 import { validateSamlResponse, type ValidatedAssertion } from '../src/saml/response-validation.js';
-import { SamlRejection } from '../src/saml/saml-rejection.js';
+import { SsoFailure } from '../src/errors.js';
 import { ATTACKS, type Expected } from '../test/helpers/saml-attack-table.js';
 import { ACS_URL, createAttackKit, IDP_ENTITY_ID, manyElementsCpuExhaustion, SP_ENTITY_ID, type AttackCase } from '../test/helpers/saml-attacks.js';
 import { runBench } from './lib/script.js';
@@ -30,7 +30,7 @@ function ours(c: AttackCase): ValidatedAssertion | Error {
 }
 
 function verdict(result: ValidatedAssertion | Error): string {
-  if (result instanceof SamlRejection) return result.reason;
+  if (result instanceof SsoFailure) return result.reason;
   if (result instanceof Error) return `crashed (${result.name}: ${result.message.slice(0, 60)})`;
   return `ACCEPTED (${result.nameId})`;
 }

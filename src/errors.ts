@@ -1,3 +1,5 @@
+import type { SsoFailureReason } from './domain/sso/sso-reasons.js';
+
 /**
  * The one family of errors the domain raises. Each surface (API, console, SSO) maps it to its
  * own shape in one place; `message` is safe to show, `detail` is for logs only.
@@ -68,6 +70,7 @@ export const errorCodes = {
   INTERNAL_ERROR: 'internal',
   URI_TOO_LONG: 'uri_too_long',
   DATABASE_UNAVAILABLE: 'unavailable',
+  SIGN_IN_FAILED: 'saml',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -105,6 +108,39 @@ export class AppError extends Error {
     this.fields = options.fields;
     this.detail = options.detail;
     this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/**
+ * A sign-in that cannot go on (kind `saml`): `reason` is machine-readable (sent to the app's error
+ * URL and kept in the sign-in log), `rule` is the specification rule a SAML check enforces (for the
+ * log and the sign-in log's detail), `message` is for the person.
+ */
+export class SsoFailure extends AppError {
+  readonly reason: SsoFailureReason;
+  readonly rule: string | null;
+  /**
+   * Where to send the person: only ever a URL the application configured or one that matched its
+   * host rule. `undefined` until the SSO pipeline decides it from what the login has established
+   * so far; `null` means show ssobridge's error page.
+   */
+  errorUrl: string | null | undefined;
+  /**
+   * The account whose sign-in failed, once the login has been traced to one: its error page
+   * carries that account's branding. Undefined for a post that names no account we know.
+   */
+  accountId: string | undefined = undefined;
+
+  constructor(
+    reason: SsoFailureReason,
+    message: string,
+    options: { rule?: string; errorUrl?: string | null; status?: number; detail?: string } = {},
+  ) {
+    super('SIGN_IN_FAILED', message, { status: options.status ?? 400, ...(options.detail !== undefined && { detail: options.detail }) });
+    this.name = 'SsoFailure';
+    this.reason = reason;
+    this.rule = options.rule ?? null;
+    this.errorUrl = options.errorUrl;
   }
 }
 

@@ -1,7 +1,8 @@
 import { createVerify } from 'node:crypto';
 import type { Document, Element, Node } from '@xmldom/xmldom';
 import { ExclusiveCanonicalization, findAncestorNs, SignedXml } from 'xml-crypto';
-import { reject, SamlRejection } from './saml-rejection.js';
+import { SsoFailure } from '../errors.js';
+import { reject } from './saml-rejection.js';
 import { childElements, descendantElements, NS, parseUntrustedXml, XmlRejectedError } from './xml.js';
 import { XML_LIMITS } from './xml-limits.js';
 
@@ -326,7 +327,7 @@ function checkAssertion(assertion: Element, expect: ResponseExpectations): Valid
   const confirmations = childElements(subject, NS.saml, 'SubjectConfirmation').filter((c) => c.getAttribute('Method') === BEARER);
   if (confirmations.length === 0) reject('NO_BEARER_CONFIRMATION', 'The assertion has no bearer SubjectConfirmation.', 'SAML profiles §4.1.4.2');
   let confirmedUntil = Number.NaN;
-  let firstProblem: SamlRejection | undefined;
+  let firstProblem: SsoFailure | undefined;
   for (const confirmation of confirmations) {
     try {
       const data = childElements(confirmation, NS.saml, 'SubjectConfirmationData')[0];
@@ -346,7 +347,7 @@ function checkAssertion(assertion: Element, expect: ResponseExpectations): Valid
       confirmedUntil = notOnOrAfter;
       break;
     } catch (error) {
-      if (!(error instanceof SamlRejection)) throw error;
+      if (!(error instanceof SsoFailure)) throw error;
       firstProblem ??= error;
     }
   }

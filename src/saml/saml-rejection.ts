@@ -1,45 +1,7 @@
-/**
- * Why a SAML message was refused: a stable reason code (shown to the app in its error URL and in
- * the SSO log), and the rule of the SAML specification it enforces.
- */
-export type SamlRejectReason =
-  | 'MESSAGE_TOO_LARGE'
-  | 'NOT_BASE64'
-  | 'XML_REJECTED'
-  | 'NOT_A_RESPONSE'
-  | 'COMMENT_OR_PROCESSING_INSTRUCTION'
-  | 'DUPLICATE_ID'
-  | 'WRONG_VERSION'
-  | 'STATUS_NOT_SUCCESS'
-  | 'WRONG_DESTINATION'
-  | 'WRONG_ISSUER'
-  | 'ASSERTION_COUNT'
-  | 'ENCRYPTED_ASSERTION_UNSUPPORTED'
-  | 'UNSIGNED'
-  | 'SIGNATURE_MISPLACED'
-  | 'WEAK_ALGORITHM'
-  | 'SIGNATURE_INVALID'
-  | 'NO_SUBJECT'
-  | 'NO_BEARER_CONFIRMATION'
-  | 'WRONG_RECIPIENT'
-  | 'WRONG_IN_RESPONSE_TO'
-  | 'EXPIRED'
-  | 'NOT_YET_VALID'
-  | 'WRONG_AUDIENCE'
-  | 'NO_AUTHN_STATEMENT';
+import { SsoFailure } from '../errors.js';
+import type { SamlRejectReason } from './saml-reasons.js';
 
-export class SamlRejection extends Error {
-  constructor(
-    readonly reason: SamlRejectReason,
-    message: string,
-    /** The specification rule this check enforces, for the log and the docs. */
-    readonly rule: string,
-  ) {
-    super(message);
-    this.name = 'SamlRejection';
-  }
-}
-
+/** Refuses a SAML message: an SsoFailure carrying the reason and the rule the check enforces. */
 export function reject(reason: SamlRejectReason, message: string, rule: string): never {
-  throw new SamlRejection(reason, message, rule);
+  throw new SsoFailure(reason, message, { rule });
 }

@@ -4,7 +4,7 @@
  * bench/saml-attack-comparison.ts (which times the verdicts and sets them beside node-saml's in
  * docs/saml-comparison.md), so the two cannot drift apart.
  */
-import type { SamlRejectReason } from '../../src/saml/saml-rejection.js';
+import type { SamlRejectReason } from '../../src/saml/saml-reasons.js';
 import * as attacks from './saml-attacks.js';
 import type { AttackCase, AttackKit } from './saml-attacks.js';
 

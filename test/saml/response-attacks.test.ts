@@ -9,14 +9,14 @@
 import { SignedXml } from 'xml-crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateSamlResponse, type ValidatedAssertion } from '../../src/saml/response-validation.js';
-import { SamlRejection } from '../../src/saml/saml-rejection.js';
+import { SsoFailure } from '../../src/errors.js';
 import { NS } from '../../src/saml/xml.js';
 import * as attacks from '../helpers/saml-attacks.js';
 import { ATTACKS, type Expected } from '../helpers/saml-attack-table.js';
 import { ATTRIBUTES, createAttackKit, IDP_ENTITY_ID, parseXml, USER, xmlCryptoVerdict, type AttackCase, type AttackKit } from '../helpers/saml-attacks.js';
 
-/** Runs our validator: the accepted assertion, or the SamlRejection (anything else thrown is returned as is). */
-function ours(c: AttackCase): ValidatedAssertion | SamlRejection | Error {
+/** Runs our validator: the accepted assertion, or the SsoFailure (anything else thrown is returned as is). */
+function ours(c: AttackCase): ValidatedAssertion | SsoFailure | Error {
   try {
     return validateSamlResponse(c.samlResponse, c.expectations);
   } catch (error) {
@@ -24,8 +24,8 @@ function ours(c: AttackCase): ValidatedAssertion | SamlRejection | Error {
   }
 }
 
-function verdict(result: ValidatedAssertion | SamlRejection | Error): string {
-  if (result instanceof SamlRejection) return result.reason;
+function verdict(result: ValidatedAssertion | SsoFailure | Error): string {
+  if (result instanceof SsoFailure) return result.reason;
   if (result instanceof Error) return `crashed (${result.name}: ${result.message.slice(0, 60)})`;
   return `ACCEPTED (${result.nameId})`;
 }
@@ -39,7 +39,7 @@ function expectOutcome(c: AttackCase, expected: Expected): void {
     return;
   }
   if (!(result instanceof Error)) expect.fail(`ACCEPTED as ${result.nameId}; expected refusal ${expected}`);
-  if (!(result instanceof SamlRejection)) expect.fail(`threw ${result.name} (${result.message}) instead of a SamlRejection ${expected}`);
+  if (!(result instanceof SsoFailure)) expect.fail(`threw ${result.name} (${result.message}) instead of a SsoFailure ${expected}`);
   expect(result.reason, result.message).toBe(expected);
   // Stable: the same document refused twice gives the same reason.
   expect(verdict(ours(c))).toBe(expected);

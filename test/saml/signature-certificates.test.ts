@@ -2,7 +2,7 @@ import { SignedXml } from 'xml-crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildSignedResponse, type SigningKey } from '../../src/saml/response-builder.js';
 import { validateSamlResponse, type ValidatedAssertion } from '../../src/saml/response-validation.js';
-import { SamlRejection } from '../../src/saml/saml-rejection.js';
+import { SsoFailure } from '../../src/errors.js';
 import { generateSigningKeyPair } from '../../src/saml/signing-key-pair.js';
 import { NS } from '../../src/saml/xml.js';
 import { ALGORITHMS, content, createAttackKit, expectations, parseXml, stripSignatures, USER, type AttackKit } from '../helpers/saml-attacks.js';
@@ -26,7 +26,7 @@ const validate = (xml: string, certificates: string[]) => {
   try {
     return validateSamlResponse(b64(xml), expectations(kit, { idpCertificatesPem: certificates }));
   } catch (error) {
-    if (error instanceof SamlRejection) return error;
+    if (error instanceof SsoFailure) return error;
     throw error;
   }
 };
@@ -51,8 +51,8 @@ describe('signature verification against the pinned certificates', () => {
   it('refuses a signature made by none of ten pinned certificates without xml-crypto searching the document', () => {
     const checks = vi.spyOn(SignedXml.prototype, 'checkSignature');
     const result = validate(assertionSignedBy(kit.attacker), [kit.idp.certificatePem, ...others.map((o) => o.certificatePem)]);
-    expect(result).toBeInstanceOf(SamlRejection);
-    expect((result as SamlRejection).reason).toBe('SIGNATURE_INVALID');
+    expect(result).toBeInstanceOf(SsoFailure);
+    expect((result as SsoFailure).reason).toBe('SIGNATURE_INVALID');
     expect(checks).not.toHaveBeenCalled();
   });
 

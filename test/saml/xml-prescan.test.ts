@@ -7,7 +7,7 @@ import { prescanXml, type XmlCounts } from '../../src/saml/xml-prescan.js';
 import { parseUntrustedXml } from '../../src/saml/xml.js';
 import { MetadataError, parseIdpMetadata } from '../../src/saml/idp-metadata.js';
 import { peekResponse } from '../../src/saml/response-validation.js';
-import { SamlRejection } from '../../src/saml/saml-rejection.js';
+import { SsoFailure } from '../../src/errors.js';
 import { parseSpMetadata, SpMetadataError } from '../../src/saml/sp-metadata-parse.js';
 import { HOSTILE_SHAPES, hostileXml, insideRoot, xmlAtLimits, type RootElement } from '../helpers/hostile-xml.js';
 import { ATTACKS } from '../helpers/saml-attack-table.js';
@@ -230,7 +230,7 @@ describe('every XML entry point goes through the pre-scan with the limits of its
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(SamlRejection);
+    expect(error).toBeInstanceOf(SsoFailure);
     expect(error).toMatchObject({ reason: 'XML_REJECTED', message: 'The SAML response has more than 2,000 XML nodes (the limit for a SAML response).' });
   });
 

@@ -1,4 +1,4 @@
-import type { SamlRejectReason } from '../../saml/saml-rejection.js';
+import type { SamlRejectReason } from '../../saml/saml-reasons.js';
 
 /** Reasons the SSO runtime itself gives (sso-service.ts), besides the SAML checks it passes through. */
 export type SsoRuntimeReason =

@@ -30,7 +30,6 @@ import { encryptAssertionInResponse } from '../../saml/assertion-encryption.js';
 import { buildSignedResponse, newSamlId, responseIdOf } from '../../saml/response-builder.js';
 import { signElement } from '../../saml/xml-signing.js';
 import { parseSamlResponse, peekResponse, validateSamlResponse, type ParsedResponse, type ValidatedAssertion } from '../../saml/response-validation.js';
-import { SamlRejection } from '../../saml/saml-rejection.js';
 import { toApplication, type Application, type RestApplication, type SamlApplication } from '../applications/application-service.js';
 import { normalizeIdpId } from '../connections/customer-schemas.js';
 import type { IdpSettings } from '../connections/customer-service.js';
@@ -40,7 +39,7 @@ import type { SigningKeyService } from '../keys/signing-key-service.js';
 import { hostMatchesRule, secureUrlSchema } from '../url-rules.js';
 import { issuerToApp } from './idp-metadata-service.js';
 import { describeMissingAttribute } from './missing-attribute-detail.js';
-import { SsoFailure } from './sso-failure.js';
+import { SsoFailure } from '../../errors.js';
 
 /** What the browser does next; `accountId` says whose branding a page shows. */
 export type BrowserStep =
@@ -97,13 +96,17 @@ function attributesTheAppWants(app: Application, assertion: ValidatedAssertion, 
       throw new SsoFailure(
         'REQUIRED_ATTRIBUTE_MISSING',
         `The identity provider did not send the required attribute "${wanted.name}".`,
-        errorUrl,
-        400,
-        describeMissingAttribute(wanted.name, Object.keys(assertion.attributes)),
+        { errorUrl, detail: describeMissingAttribute(wanted.name, Object.keys(assertion.attributes)) },
       );
     }
   }
   return attributes;
+}
+
+/** What the sign-in log keeps beside the reason: the SAML rule the check enforces, and any detail. */
+function failureDetail(failure: SsoFailure): string | null {
+  const parts = [failure.rule && `Rule: ${failure.rule}.`, failure.detail].filter((part): part is string => Boolean(part));
+  return parts.length > 0 ? parts.join(' ') : null;
 }
 
 function defaultErrorUrl(app: Application): string | null {
@@ -158,9 +161,9 @@ export function createSsoService(deps: {
   };
 
   const loadApplication = async (saasid: string | undefined, errorUrl: string | null): Promise<Application> => {
-    if (!saasid || !UUID.test(saasid)) throw new SsoFailure('UNKNOWN_APPLICATION', 'The link does not name a known application (saasid).', errorUrl, 404);
+    if (!saasid || !UUID.test(saasid)) throw new SsoFailure('UNKNOWN_APPLICATION', 'The link does not name a known application (saasid).', { errorUrl: errorUrl, status: 404 });
     const record = await findApplicationBySaasid(db, saasid);
-    if (!record) throw new SsoFailure('UNKNOWN_APPLICATION', 'The link does not name a known application (saasid).', errorUrl, 404);
+    if (!record) throw new SsoFailure('UNKNOWN_APPLICATION', 'The link does not name a known application (saasid).', { errorUrl: errorUrl, status: 404 });
     return toApplication(record);
   };
 
@@ -168,8 +171,8 @@ export function createSsoService(deps: {
 
   const sendAuthnRequest = async (app: Application, accountId: string, customer: CustomerRecord, target: { appUrl: string | null; errorUrl: string | null; forceAuthn: boolean }): Promise<BrowserStep> => {
     const connection = await findAppConnection(db, customer.id, app.saasid);
-    if (!connection) throw new SsoFailure('IDP_NOT_CONNECTED', 'This identity provider is not connected to the application.', target.errorUrl);
-    if (!customer.enabled) throw new SsoFailure('IDP_DISABLED', 'Sign-in through this identity provider is disabled.', target.errorUrl);
+    if (!connection) throw new SsoFailure('IDP_NOT_CONNECTED', 'This identity provider is not connected to the application.', { errorUrl: target.errorUrl });
+    if (!customer.enabled) throw new SsoFailure('IDP_DISABLED', 'Sign-in through this identity provider is disabled.', { errorUrl: target.errorUrl });
     const settings = customer.settings as unknown as IdpSettings;
     const ownIdentity = connection.multiplexed ? null : app.saasid;
     const id = newSamlId();
@@ -274,20 +277,20 @@ export function createSsoService(deps: {
         context.applicationId = unchecked.saasid;
         // The error URL is trusted only once it matches the app's rule; until then failures show a page.
         if (input.errorurl !== undefined && !appUrlAllowed(unchecked, input.errorurl)) {
-          throw new SsoFailure('INVALID_ERROR_URL', "The errorurl is not on the application's configured host.", null);
+          throw new SsoFailure('INVALID_ERROR_URL', "The errorurl is not on the application's configured host.", { errorUrl: null });
         }
         const givenErrorUrl = input.errorurl === undefined ? undefined : normalizedUrl(input.errorurl);
         const errorUrl = givenErrorUrl ?? defaultErrorUrl(unchecked);
-        if (!unchecked.enabled) throw new SsoFailure('APPLICATION_DISABLED', 'This application is disabled.', errorUrl);
+        if (!unchecked.enabled) throw new SsoFailure('APPLICATION_DISABLED', 'This application is disabled.', { errorUrl: errorUrl });
         if (input.appurl !== undefined && !appUrlAllowed(unchecked, input.appurl)) {
-          throw new SsoFailure('INVALID_APP_URL', "The appurl must be an https URL on the application's configured host.", errorUrl);
+          throw new SsoFailure('INVALID_APP_URL', "The appurl must be an https URL on the application's configured host.", { errorUrl: errorUrl });
         }
         const givenAppUrl = input.appurl === undefined ? undefined : normalizedUrl(input.appurl);
         const target = { appUrl: givenAppUrl ?? null, errorUrl, forceAuthn: input.forceauthn === 'true' };
         let customer: CustomerRecord | undefined;
         if (input.idpid) {
           customer = await findCustomerByIdpId(db, context.accountId, normalizeIdpId(input.idpid));
-          if (!customer) throw new SsoFailure('UNKNOWN_IDP', 'No identity provider with this idpid is connected to the application.', errorUrl);
+          if (!customer) throw new SsoFailure('UNKNOWN_IDP', 'No identity provider with this idpid is connected to the application.', { errorUrl: errorUrl });
         } else {
           const domain = input.email?.trim().toLowerCase().split('@')[1];
           const accountId = context.accountId;
@@ -315,7 +318,7 @@ export function createSsoService(deps: {
       } catch (error) {
         if (error instanceof SsoFailure) {
           error.accountId ??= context.accountId;
-          await record(context, 'failure', error.reason, null, requestId, error.detail);
+          await record(context, 'failure', error.reason, null, requestId, failureDetail(error));
         }
         throw error;
       }
@@ -333,17 +336,12 @@ export function createSsoService(deps: {
       const context: { accountId?: string; applicationId?: string; customerId?: string } = {};
       let assertionId: string | null = null;
       try {
-        if (!input.samlResponse) throw new SsoFailure('MISSING_RESPONSE', 'No SAML response was posted.', null);
+        if (!input.samlResponse) throw new SsoFailure('MISSING_RESPONSE', 'No SAML response was posted.', { errorUrl: null });
         // Parsed once (bounded pre-scan, then the DOM): routing reads it, validation checks it.
         let parsed: ParsedResponse;
         let routing;
-        try {
-          parsed = parseSamlResponse(input.samlResponse);
-          routing = peekResponse(parsed);
-        } catch (error) {
-          if (error instanceof SamlRejection) throw new SsoFailure(error.reason, error.message, null);
-          throw error;
-        }
+        parsed = parseSamlResponse(input.samlResponse);
+        routing = peekResponse(parsed);
         let app: Application;
         let customer: CustomerRecord;
         let appUrl: string | null = null;
@@ -351,19 +349,19 @@ export function createSsoService(deps: {
         const transaction = routing.inResponseTo ? await findSsoTransaction(db, routing.inResponseTo) : undefined;
         if (routing.inResponseTo) {
           // SP-initiated: everything comes from the transaction we stored, nothing from the message.
-          if (!transaction) throw new SsoFailure('UNKNOWN_REQUEST', 'This response does not answer a sign-in started here.', null);
+          if (!transaction) throw new SsoFailure('UNKNOWN_REQUEST', 'This response does not answer a sign-in started here.', { errorUrl: null });
           Object.assign(context, { accountId: transaction.accountId, applicationId: transaction.applicationId, customerId: transaction.customerId });
           app = await loadApplication(transaction.applicationId, null);
           errorUrl = transaction.errorUrl ?? defaultErrorUrl(app);
           appUrl = transaction.appUrl;
-          if (input.relayState !== undefined && input.relayState !== transaction.id) throw new SsoFailure('RELAY_STATE_MISMATCH', 'The RelayState does not belong to this sign-in.', errorUrl);
+          if (input.relayState !== undefined && input.relayState !== transaction.id) throw new SsoFailure('RELAY_STATE_MISMATCH', 'The RelayState does not belong to this sign-in.', { errorUrl: errorUrl });
           if (!input.startedInThisBrowser(transaction.id)) {
-            throw new SsoFailure('BROWSER_MISMATCH', 'This sign-in was started in another browser. Start again from the application.', errorUrl);
+            throw new SsoFailure('BROWSER_MISMATCH', 'This sign-in was started in another browser. Start again from the application.', { errorUrl: errorUrl });
           }
-          if (transaction.consumedAt !== null) throw new SsoFailure('REQUEST_ALREADY_USED', 'This sign-in was already completed.', errorUrl);
-          if (transaction.expiresAt <= clock.now()) throw new SsoFailure('REQUEST_EXPIRED', 'This sign-in took too long. Start again.', errorUrl);
+          if (transaction.consumedAt !== null) throw new SsoFailure('REQUEST_ALREADY_USED', 'This sign-in was already completed.', { errorUrl: errorUrl });
+          if (transaction.expiresAt <= clock.now()) throw new SsoFailure('REQUEST_EXPIRED', 'This sign-in took too long. Start again.', { errorUrl: errorUrl });
           const found = await findCustomerById(db, transaction.accountId, transaction.customerId);
-          if (!found) throw new SsoFailure('UNKNOWN_IDP', 'The identity provider of this sign-in no longer exists.', errorUrl);
+          if (!found) throw new SsoFailure('UNKNOWN_IDP', 'The identity provider of this sign-in no longer exists.', { errorUrl: errorUrl });
           customer = found;
         } else {
           // Our RelayState is the ID of the sign-in it belongs to: a response without InResponseTo
@@ -374,29 +372,29 @@ export function createSsoService(deps: {
             Object.assign(context, { accountId: answered.accountId, applicationId: answered.applicationId, customerId: answered.customerId });
             const answeredApp = await findApplicationBySaasid(db, answered.applicationId);
             const answeredErrorUrl = answered.errorUrl ?? (answeredApp ? defaultErrorUrl(toApplication(answeredApp)) : null);
-            throw new SsoFailure('WRONG_IN_RESPONSE_TO', 'This response answers a sign-in started here but does not say so (no InResponseTo).', answeredErrorUrl);
+            throw new SsoFailure('WRONG_IN_RESPONSE_TO', 'This response answers a sign-in started here but does not say so (no InResponseTo).', { errorUrl: answeredErrorUrl });
           }
           // IdP-initiated: the app is named by ?saasid= or RelayState=https://pingone.com/1.0/<saasid>.
           const saasid = input.saasid ?? PINGONE_RELAY_STATE.exec(input.relayState ?? '')?.[1];
-          if (!saasid) throw new SsoFailure('UNSOLICITED_WITHOUT_APPLICATION', 'An IdP-initiated sign-in must name the application (saasid).', null);
+          if (!saasid) throw new SsoFailure('UNSOLICITED_WITHOUT_APPLICATION', 'An IdP-initiated sign-in must name the application (saasid).', { errorUrl: null });
           app = await loadApplication(saasid, null);
           context.accountId = await accountOf(app.saasid);
           context.applicationId = app.saasid;
           errorUrl = defaultErrorUrl(app);
           // An IdP entity ID belongs to one customer per account (the connection is checked below).
           const found = routing.issuer ? await findCustomerByEntityId(db, context.accountId, routing.issuer) : undefined;
-          if (!found) throw new SsoFailure('UNKNOWN_IDP', 'The response comes from an identity provider that is not connected to this application.', errorUrl);
+          if (!found) throw new SsoFailure('UNKNOWN_IDP', 'The response comes from an identity provider that is not connected to this application.', { errorUrl: errorUrl });
           customer = found;
           context.customerId = customer.id;
           if (!customer.idpInitiatedLogin) {
-            throw new SsoFailure('IDP_INITIATED_DISABLED', 'This identity provider may not start sign-ins: start from the application instead.', errorUrl);
+            throw new SsoFailure('IDP_INITIATED_DISABLED', 'This identity provider may not start sign-ins: start from the application instead.', { errorUrl: errorUrl });
           }
         }
         context.customerId = customer.id;
-        if (!app.enabled) throw new SsoFailure('APPLICATION_DISABLED', 'This application is disabled.', errorUrl);
-        if (!customer.enabled) throw new SsoFailure('IDP_DISABLED', 'Sign-in through this identity provider is disabled.', errorUrl);
+        if (!app.enabled) throw new SsoFailure('APPLICATION_DISABLED', 'This application is disabled.', { errorUrl: errorUrl });
+        if (!customer.enabled) throw new SsoFailure('IDP_DISABLED', 'Sign-in through this identity provider is disabled.', { errorUrl: errorUrl });
         const connection = await findAppConnection(db, customer.id, app.saasid);
-        if (!connection) throw new SsoFailure('IDP_NOT_CONNECTED', 'This identity provider is not connected to the application.', errorUrl);
+        if (!connection) throw new SsoFailure('IDP_NOT_CONNECTED', 'This identity provider is not connected to the application.', { errorUrl: errorUrl });
         const ownIdentity = connection.multiplexed ? null : app.saasid;
         const settings = customer.settings as unknown as IdpSettings;
 
@@ -412,20 +410,20 @@ export function createSsoService(deps: {
             clockSkewMs: CLOCK_SKEW_MS,
           });
         } catch (error) {
-          if (error instanceof SamlRejection) throw new SsoFailure(error.reason, error.message, errorUrl);
+          if (error instanceof SsoFailure) error.errorUrl = errorUrl;
           throw error;
         }
         assertionId = assertion.assertionId;
         // ForceAuthn asked for a fresh authentication: one from before the request does not count.
         if (transaction?.forceAuthn && Date.parse(assertion.authnInstant) < transaction.createdAt - CLOCK_SKEW_MS) {
-          throw new SsoFailure('FORCE_AUTHN_IGNORED', 'The identity provider did not sign the user in again as the application asked (ForceAuthn).', errorUrl);
+          throw new SsoFailure('FORCE_AUTHN_IGNORED', 'The identity provider did not sign the user in again as the application asked (ForceAuthn).', { errorUrl: errorUrl });
         }
         // Each assertion once, on any instance, IdP-initiated too (profiles §4.1.4.5).
         if (!(await recordUsedAssertion(db, sha256(`${assertion.issuer}\n${assertion.assertionId}`), assertion.expiresAt))) {
-          throw new SsoFailure('REPLAY', 'This assertion was already used.', errorUrl);
+          throw new SsoFailure('REPLAY', 'This assertion was already used.', { errorUrl: errorUrl });
         }
         if (transaction && !(await consumeSsoTransaction(db, transaction.id, clock.now()))) {
-          throw new SsoFailure('REQUEST_ALREADY_USED', 'This sign-in was already completed.', errorUrl);
+          throw new SsoFailure('REQUEST_ALREADY_USED', 'This sign-in was already completed.', { errorUrl: errorUrl });
         }
         const step =
           app.kind === 'rest'
@@ -436,7 +434,7 @@ export function createSsoService(deps: {
       } catch (error) {
         if (error instanceof SsoFailure) {
           error.accountId ??= context.accountId;
-          await record(context, 'failure', error.reason, assertionId, requestId, error.detail);
+          await record(context, 'failure', error.reason, assertionId, requestId, failureDetail(error));
         }
         throw error;
       }

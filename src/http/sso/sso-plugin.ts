@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SsoFailure } from '../../domain/sso/sso-failure.js';
+import { SsoFailure } from '../../errors.js';
 import type { BrowserStep } from '../../domain/sso/sso-service.js';
 import type { Services } from '../../services.js';
 import { MAX_RESPONSE_BYTES } from '../../saml/response-validation.js';
@@ -71,7 +71,7 @@ async function sendStep(reply: FastifyReply, step: BrowserStep, brand: PageBrand
 async function sendFailure(request: FastifyRequest, reply: FastifyReply, error: unknown, brand: PageBrandingLoader, answersForm = false): Promise<FastifyReply> {
   reply.header('Cache-Control', 'no-store');
   if (error instanceof SsoFailure) {
-    request.log.info({ reason: error.reason, detail: error.message }, 'SSO refused');
+    request.log.info({ reason: error.reason, rule: error.rule ?? undefined, detail: error.message }, 'SSO refused');
     if (error.errorUrl) {
       // Only the stable reason and the request ID: the detail can quote the (unverified) message,
       // so it stays in the log and the sign-in log rather than on the app's page.
