@@ -37,14 +37,6 @@ interface ScaleRun {
   pages: Record<'first' | 'middle' | 'last', { p50Ms: number; p99Ms: number }>;
 }
 
-interface ValidationRun {
-  documentBytes: number;
-  iterations: number;
-  ours: { perSecond: number; meanMicros: number };
-  nodeSaml: { perSecond: number; meanMicros: number };
-  breakdown: Record<string, number>;
-}
-
 interface LoginRun {
   dialect: string;
   target: string;
@@ -59,9 +51,7 @@ interface LoginRun {
 
 function main(): void {
   const scale = runJsonLines<ScaleRun>('bench/connections.ts');
-  const [validation] = runJsonLines<ValidationRun>('bench/saml-validation.ts');
   const logins = runJsonLines<LoginRun>('bench/sso-logins.ts');
-  if (!validation) throw new Error('bench/saml-validation.ts printed no result');
 
   const lines: string[] = [];
   lines.push(
@@ -87,31 +77,6 @@ function main(): void {
     '',
     'A PUT whose body changes nothing writes nothing (no row, no audit event, same `updatedAt`): that is',
     'asserted by test/api/customer-connections.test.ts rather than timed here.',
-    '',
-    '## SAML response validation (ACS)',
-    '',
-    `**What**: validating one ${n(validation.documentBytes)}-byte signed response (assertion signed, five attributes):`,
-    'ssobridge\'s `validateSamlResponse` against `@node-saml/node-saml` 5.1 `validatePostResponseAsync`',
-    `on the same document, in one process, ${n(validation.iterations)} validations each in interleaved rounds. Target: at least`,
-    'as many per second as node-saml.',
-    '',
-    '| validator | validations/s (one core) | mean µs |',
-    '| --- | --- | --- |',
-    `| ssobridge (all checks of SPEC §7) | ${n(validation.ours.perSecond)} | ${n(validation.ours.meanMicros)} |`,
-    `| @node-saml/node-saml 5.1 (strict settings) | ${n(validation.nodeSaml.perSecond)} | ${n(validation.nodeSaml.meanMicros)} |`,
-    '',
-    'Where the time goes (each stage timed alone on the same document, µs):',
-    '',
-    '| stage | µs |',
-    '| --- | --- |',
-    ...Object.entries(validation.breakdown).map(([k, v]) => `| ${k.replace(/Micros$/, '')} | ${n(v)} |`),
-    '',
-    'The stages add up to well under the full validation: the rest is xml-crypto finding the signed',
-    'element and references with XPath over the whole document, re-parsing the message it is given',
-    'as a string, and the garbage both create. A CPU profile of the full validation puts about a third',
-    'of the time in the `xpath` package and about 10 % in garbage collection; RSA verification is',
-    'about 6 %. Verifying our own way (canonicalize the signed element we already hold, digest, one RSA',
-    'check) is where the next step will go far beyond this.',
     '',
     '## Full SSO logins',
     '',

@@ -10,6 +10,8 @@ fi
 npm run --silent build
 node --import tsx bench/run.ts "$@"
 node --import tsx bench/extra.ts
+# ACS validation per CPU-second against node-saml and @boxyhq/saml20, floor and stages → docs/benchmarks.md
+node --import tsx bench/saml-validation.ts >/dev/null
 # Hostile XML: event-loop block and memory per XML input at its limits → docs/benchmarks.md
 node --import tsx bench/xml-limits.ts --append >/dev/null
 node --import tsx bench/change-propagation.ts >/dev/null

@@ -48,7 +48,7 @@ function referencedSchemaNames(root: unknown, schemas: Record<string, unknown>):
   while (pending.length > 0) {
     const node = pending.pop();
     if (Array.isArray(node)) {
-      pending.push(...node);
+      pending.push(...(node as unknown[]));
     } else if (typeof node === 'object' && node !== null) {
       for (const [key, value] of Object.entries(node)) {
         const name = key === '$ref' && typeof value === 'string' ? SCHEMA_REF.exec(value)?.[1] : undefined;

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import helmet from 'helmet';
 
 /**
@@ -7,15 +8,9 @@ import helmet from 'helmet';
  * request, which cost about as much as HTTP Basic authentication (docs/benchmarks.md).
  */
 export function securityHeaders(options: { https: boolean }): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const response = {
-    setHeader: (name: string, value: string | number | readonly string[]) => {
-      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
-    },
-    removeHeader: (name: string) => {
-      delete headers[name];
-    },
-  } as unknown as ServerResponse;
+  // A real response that is never sent: helmet only sets and removes headers on it.
+  const request = new IncomingMessage(new Socket());
+  const response = new ServerResponse(request);
   helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -32,6 +27,6 @@ export function securityHeaders(options: { https: boolean }): Record<string, str
     },
     strictTransportSecurity: options.https,
     crossOriginEmbedderPolicy: false,
-  })({} as IncomingMessage, response, () => undefined);
-  return headers;
+  })(request, response, () => undefined);
+  return Object.fromEntries(Object.entries(response.getHeaders()).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]));
 }

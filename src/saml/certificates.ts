@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 
 /** A verification certificate as the API reports it. */
 export interface CertificateInfo {
@@ -16,8 +16,52 @@ export class CertificateParseError extends Error {}
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 const MAX_CERTIFICATE_CHARS = 16 * 1024;
 
-/** Accepts one certificate as PEM or as base64 DER (whitespace ignored), as IdP admins paste them. */
-export function parseCertificate(input: string): CertificateInfo {
+/**
+ * Remembers the last `capacity` results by certificate text, least recently used first out.
+ * Parsing X.509 is the costly part of an unchanged PUT of a customer (the same certificates come
+ * back every time) and of every signature check (the same pinned certificate on every login); a
+ * bound keeps a stream of distinct certificates from growing memory.
+ */
+function memoizeByText<T>(capacity: number, compute: (text: string) => T): (text: string) => T {
+  const memo = new Map<string, T>();
+  return (text) => {
+    const known = memo.get(text);
+    if (known !== undefined || memo.has(text)) {
+      // Map keeps insertion order: re-inserting marks the entry as the most recently used.
+      memo.delete(text);
+      memo.set(text, known as T);
+      return known as T;
+    }
+    const value = compute(text);
+    memo.set(text, value);
+    if (memo.size > capacity) memo.delete(memo.keys().next().value!);
+    return value;
+  };
+}
+
+/** A few hundred customer connections' worth of certificates (each may pin up to ten). */
+const MEMO_CAPACITY = 500;
+
+/**
+ * Accepts one certificate as PEM or as base64 DER (whitespace ignored), as IdP admins paste them.
+ * The same text gives the same (frozen) result without being parsed again.
+ */
+export const parseCertificate: (input: string) => CertificateInfo = memoizeByText(MEMO_CAPACITY, (input) => Object.freeze(readCertificate(input)));
+
+/**
+ * The public key of a pinned certificate, ready for signature checks, or null when the text is
+ * not a certificate (a connection may pin one that no longer parses: it verifies nothing). The
+ * same text gives the same KeyObject, so a login does not parse PEM or X.509.
+ */
+export const verificationKeyOf: (certificatePem: string) => KeyObject | null = memoizeByText(MEMO_CAPACITY, (certificatePem) => {
+  try {
+    return new X509Certificate(certificatePem).publicKey;
+  } catch {
+    return null;
+  }
+});
+
+function readCertificate(input: string): CertificateInfo {
   if (input.length > MAX_CERTIFICATE_CHARS) throw new CertificateParseError(`is longer than ${MAX_CERTIFICATE_CHARS} characters`);
   const blocks = [...input.matchAll(PEM_BLOCK)];
   if (blocks.length > 1) throw new CertificateParseError('contains more than one certificate; give each as its own list item');

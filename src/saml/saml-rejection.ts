@@ -1,7 +1,22 @@
 import { SsoFailure } from '../errors.js';
-import type { SamlRejectReason } from './saml-reasons.js';
+import type { SamlCheck } from './saml-checks.js';
 
-/** Refuses a SAML message: an SsoFailure carrying the reason and the rule the check enforces. */
-export function reject(reason: SamlRejectReason, message: string, rule: string): never {
-  throw new SsoFailure(reason, message, { rule });
+/** The refusal a failed check gives: an SsoFailure carrying the check's reason and the rule it enforces. */
+export function refusal(check: SamlCheck<never>, message: string): SsoFailure {
+  return new SsoFailure(check.reason, message, { rule: check.rule });
+}
+
+/** The first of `checks` that fails on `subject`, as its refusal; undefined when all hold. */
+export function firstFailure<Subject>(checks: readonly SamlCheck<Subject>[], subject: Subject): SsoFailure | undefined {
+  for (const check of checks) {
+    const problem = check.run(subject);
+    if (problem !== undefined) return refusal(check, problem);
+  }
+  return undefined;
+}
+
+/** Runs `checks` in order on `subject`; the first that fails throws its refusal. */
+export function runChecks<Subject>(checks: readonly SamlCheck<Subject>[], subject: Subject): void {
+  const failure = firstFailure(checks, subject);
+  if (failure) throw failure;
 }

@@ -4,14 +4,13 @@
  * bench/xml-limits.ts measures what the worst document within them costs.
  *
  * Why these numbers: @xmldom/xmldom spends about 1–3 µs and a kilobyte per node or attribute
- * building a DOM, and xml-crypto searches the whole document with XPath several times per pinned
- * certificate when it verifies a signature (tens of µs per node), so the node and attribute
+ * building a DOM and canonicalization walks the signed subtree again, so the node and attribute
  * counts, not the byte size, bound the work. Real documents stay far below them: the largest IdP
  * metadata among the fixtures (ADFS) has 206 nodes and 82 attributes; a signed response has about
  * 50 nodes plus 2–3 per attribute value, so 2,000 still carries several hundred group values. A
- * response is the lowest because anyone can post one and it is the one that reaches xml-crypto.
+ * response is the lowest because anyone can post one and it is the one whose signatures we verify.
  * SAML documents are at most about 10 elements deep; 32 keeps recursive code (xml-crypto's
- * canonicalization) shallow.
+ * exclusive canonicalizer) shallow.
  */
 export interface XmlLimits {
   /** UTF-8 bytes of the document. */

@@ -21,7 +21,7 @@ export class XmlRejectedError extends Error {}
  * references, no DTD of any kind — so no entities, no XXE, no billion laughs; SAML never needs
  * one) with the limits of this kind of input, so that no DOM is built from a hostile document;
  * then the parser, where any warning or error is fatal. This is the only way untrusted XML
- * becomes a DOM (xml-crypto re-parses only text that passed here).
+ * becomes a DOM (signatures are verified on that DOM, never on a re-parse).
  */
 export function parseUntrustedXml(input: string, kind: XmlInputKind): Document {
   // A UTF-8 byte order mark is legal at the start of a document; some IdPs publish one.

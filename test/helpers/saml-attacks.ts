@@ -38,7 +38,6 @@ export const ALGORITHMS = {
   sha256: 'http://www.w3.org/2001/04/xmlenc#sha256',
   sha1: 'http://www.w3.org/2000/09/xmldsig#sha1',
 } as const;
-const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
 export interface AttackKit {
   /** The instant every document and expectation is built around (the real clock, so other libraries agree). */
@@ -184,6 +183,8 @@ export interface SignOptions {
   digestAlgorithm?: string;
   /** The certificate put in KeyInfo: the signer's own by default, another one, or none (null). */
   keyInfoCertificatePem?: string | null;
+  /** An InclusiveNamespaces PrefixList on the Reference's exclusive C14N transform. */
+  referencePrefixList?: string[];
 }
 
 /** An enveloped signature on the element with this ID, placed after its Issuer (core §5.4.1). */
@@ -196,7 +197,12 @@ export function signWith(xml: string, elementId: string, key: SigningKey, option
     canonicalizationAlgorithm: EXC_C14N,
   });
   const element = `//*[@ID='${elementId}']`;
-  signer.addReference({ xpath: element, transforms: [ENVELOPED, EXC_C14N], digestAlgorithm: options.digestAlgorithm ?? ALGORITHMS.sha256 });
+  signer.addReference({
+    xpath: element,
+    transforms: [ENVELOPED, EXC_C14N],
+    digestAlgorithm: options.digestAlgorithm ?? ALGORITHMS.sha256,
+    ...(options.referencePrefixList && { inclusiveNamespacesPrefixList: options.referencePrefixList }),
+  });
   signer.computeSignature(xml, { prefix: 'ds', location: { reference: `${element}/*[local-name(.)='Issuer']`, action: 'after' } });
   return signer.getSignedXml();
 }
@@ -487,6 +493,54 @@ export function sha1DigestAlgorithm(kit: AttackKit): AttackCase {
   return attackCase(kit, resign(assertionSigned(kit), kit.idp, { assertion: true, response: false }, { digestAlgorithm: ALGORITHMS.sha1 }));
 }
 
+/** The first ds:<localName> under the assertion's signature (a SignedInfo part or the SignatureValue). */
+function assertionSignaturePart(parts: ResponseParts, localName: string): Element {
+  const found = firstSignature(parts.assertion).getElementsByTagNameNS(NS.ds, localName)[0];
+  if (!found) throw new Error(`no ds:${localName} in the assertion's signature`);
+  return found;
+}
+
+/** SignatureMethod Algorithm="constructor": a name every plain object has, which no allow-list may find. */
+export function signatureMethodNamedConstructor(kit: AttackKit): AttackCase {
+  return attackCase(kit, edit(assertionSigned(kit), (parts) => assertionSignaturePart(parts, 'SignatureMethod').setAttribute('Algorithm', 'constructor')));
+}
+
+/** DigestMethod Algorithm="__proto__", the same for the digest allow-list. */
+export function digestMethodNamedProto(kit: AttackKit): AttackCase {
+  return attackCase(kit, edit(assertionSigned(kit), (parts) => assertionSignaturePart(parts, 'DigestMethod').setAttribute('Algorithm', '__proto__')));
+}
+
+/** A forged signature whose CanonicalizationMethod lists 400 InclusiveNamespaces prefixes: exclusive C14N would cost prefixes × declarations. */
+export function inclusiveNamespacesFlood(kit: AttackKit): AttackCase {
+  return attackCase(
+    kit,
+    edit(assertionSigned(kit), (parts) => {
+      const method = assertionSignaturePart(parts, 'CanonicalizationMethod');
+      const list = parts.doc.createElementNS('http://www.w3.org/2001/10/xml-exc-c14n#', 'ec:InclusiveNamespaces');
+      list.setAttribute('PrefixList', Array.from({ length: 400 }, (_, i) => `p${i}`).join(' '));
+      method.appendChild(list);
+    }),
+  );
+}
+
+/** The genuine SignatureValue split into a text node and a CDATA section: not one base64 value. */
+export function signatureValueSplit(kit: AttackKit): AttackCase {
+  return attackCase(
+    kit,
+    edit(assertionSigned(kit), (parts) => {
+      const value = assertionSignaturePart(parts, 'SignatureValue');
+      const text = value.textContent ?? '';
+      setText(value, text.slice(0, 8));
+      value.appendChild(parts.doc.createCDATASection(text.slice(8)));
+    }),
+  );
+}
+
+/** The IdP signs an assertion without Conditions, so without any AudienceRestriction naming us. */
+export function assertionWithoutConditions(kit: AttackKit): AttackCase {
+  return attackCase(kit, idpSignedEdit(kit, ({ assertion, conditions }) => assertion.removeChild(conditions)));
+}
+
 /** A copy of the assertion's signature placed in samlp:Extensions. */
 export function signatureInExtensions(kit: AttackKit): AttackCase {
   return attackCase(
@@ -512,6 +566,51 @@ export function signatureReferencingAnotherElement(kit: AttackKit): AttackCase {
     assertion.insertBefore(signature, assertionIssuer.nextSibling);
   });
   return attackCase(kit, xml);
+}
+
+/** The assertion's Signature moved to the end of the Assertion: still enveloped, and detaching it restores what was signed. Accepted. */
+export function signatureMovedToEndOfAssertion(kit: AttackKit): AttackCase {
+  const xml = edit(assertionSigned(kit), ({ assertion }) => assertion.appendChild(firstSignature(assertion)));
+  return attackCase(kit, xml, { signedIdentity: { nameId: USER, attributes: ATTRIBUTES } });
+}
+
+/** The assertion's Signature moved into its Subject: still inside what it covers, but not on it. */
+export function signatureMovedIntoSubject(kit: AttackKit): AttackCase {
+  return attackCase(kit, edit(assertionSigned(kit), ({ assertion, subject }) => subject.appendChild(firstSignature(assertion))));
+}
+
+const EXTRA_NAMESPACE = 'urn:example:extension';
+
+/** The IdP declares a prefix on the Response and lists it in the Reference's InclusiveNamespaces PrefixList: the canonical assertion carries the ancestor's declaration. */
+function signedWithInclusiveNamespace(kit: AttackKit): string {
+  const unsigned = edit(stripSignatures(assertionSigned(kit)), ({ response }) => response.setAttributeNS('http://www.w3.org/2000/xmlns/', 'xmlns:ext', EXTRA_NAMESPACE));
+  return resign(unsigned, kit.idp, { assertion: true, response: false }, { referencePrefixList: ['ext', 'xs'] });
+}
+
+/** An assertion signed with an InclusiveNamespaces PrefixList naming a prefix the Response declares. Accepted. */
+export function inclusiveNamespacesFromAncestor(kit: AttackKit): AttackCase {
+  return attackCase(kit, signedWithInclusiveNamespace(kit), { signedIdentity: { nameId: USER, attributes: ATTRIBUTES } });
+}
+
+/** The same, with the (unsigned) Response's declaration of the listed prefix changed after signing: it was part of what the assertion's digest covers. */
+export function inclusiveNamespaceRebound(kit: AttackKit): AttackCase {
+  const xml = signedWithInclusiveNamespace(kit).replace(`xmlns:ext="${EXTRA_NAMESPACE}"`, 'xmlns:ext="urn:example:attacker"');
+  if (!xml.includes('urn:example:attacker')) throw new Error('namespace declaration not found');
+  return attackCase(kit, xml);
+}
+
+/** Both signed by the IdP; the NameID then edited and the Response signed again: the Response's signature holds, the assertion's does not. */
+export function bothSignedAssertionSignatureBroken(kit: AttackKit): AttackCase {
+  const edited = edit(validBothSigned(kit).xml!, ({ response, nameId }) => {
+    response.removeChild(firstSignature(response));
+    setText(nameId, VICTIM);
+  });
+  return attackCase(kit, signWith(edited, parseXml(edited).documentElement!.getAttribute('ID')!, kit.idp), { attackerIdentity: VICTIM });
+}
+
+/** Both signed by the IdP; the Response's IssueInstant edited afterwards: the assertion's signature holds, the Response's does not. */
+export function bothSignedResponseSignatureBroken(kit: AttackKit): AttackCase {
+  return attackCase(kit, edit(validBothSigned(kit).xml!, ({ response }) => response.setAttribute('IssueInstant', iso(kit.now - 60_000))));
 }
 
 // --- Protocol checks --------------------------------------------------------------------------------
@@ -565,6 +664,35 @@ export function missingInResponseToOnSpInitiated(kit: AttackKit): AttackCase {
 /** An unsolicited assertion whose (unsigned) response envelope gets our request's ID added. */
 export function inResponseToAddedToUnsignedResponse(kit: AttackKit): AttackCase {
   return attackCase(kit, edit(assertionSigned(kit, { inResponseTo: null }), ({ response }) => response.setAttribute('InResponseTo', REQUEST_ID)));
+}
+
+/** A bare signed Assertion posted where a samlp:Response is expected. */
+export function notAResponse(kit: AttackKit): AttackCase {
+  const assertion = responseParts(parseXml(assertionSigned(kit))).assertion;
+  return attackCase(kit, serializeXml(parseXml(assertion.toString())));
+}
+
+/** A Response with Version="1.1" (the response is not signed; the assertion is). */
+export function wrongResponseVersion(kit: AttackKit): AttackCase {
+  return attackCase(kit, edit(assertionSigned(kit), ({ response }) => response.setAttribute('Version', '1.1')));
+}
+
+/** An assertion with Version="1.1", signed by the IdP. */
+export function wrongAssertionVersion(kit: AttackKit): AttackCase {
+  return attackCase(kit, idpSignedEdit(kit, ({ assertion }) => assertion.setAttribute('Version', '1.1')));
+}
+
+/** The IdP signs an assertion whose Subject has no NameID. */
+export function missingNameId(kit: AttackKit): AttackCase {
+  return attackCase(kit, idpSignedEdit(kit, ({ subject, nameId }) => subject.removeChild(nameId)));
+}
+
+/** The IdP signs an assertion without AuthnStatement. */
+export function missingAuthnStatement(kit: AttackKit): AttackCase {
+  return attackCase(
+    kit,
+    idpSignedEdit(kit, ({ assertion }) => assertion.removeChild(child(assertion, NS.saml, 'AuthnStatement'))),
+  );
 }
 
 // --- Time -------------------------------------------------------------------------------------------

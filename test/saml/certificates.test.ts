@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CertificateParseError, certificateBody, parseCertificate } from '../../src/saml/certificates.js';
+import { CertificateParseError, certificateBody, parseCertificate, verificationKeyOf } from '../../src/saml/certificates.js';
 import { fixtureCertificate, pemOf } from '../helpers/metadata-fixtures.js';
 
 const okta = fixtureCertificate('okta-signing');
@@ -56,5 +56,31 @@ describe('parseCertificate', () => {
   ])('refuses %s with a clear message', (_name, input, message) => {
     expect(() => parseCertificate(input)).toThrow(CertificateParseError);
     expect(() => parseCertificate(input)).toThrow(message);
+  });
+
+  it('gives the same description for the same text without parsing it again, and a new one for a rotated certificate', () => {
+    const pem = pemOf(okta.der);
+    const first = parseCertificate(pem);
+    expect(parseCertificate(pem)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    const rotated = parseCertificate(pemOf(fixtureCertificate('partner-idp').der));
+    expect(rotated).not.toBe(first);
+    expect(rotated.sha256Fingerprint).not.toBe(first.sha256Fingerprint);
+  });
+});
+
+describe('verificationKeyOf', () => {
+  it('gives the same public key object for the same certificate text, and another for another certificate', () => {
+    const pem = pemOf(okta.der);
+    const key = verificationKeyOf(pem);
+    expect(key?.type).toBe('public');
+    expect(verificationKeyOf(pem)).toBe(key);
+    const other = verificationKeyOf(pemOf(fixtureCertificate('partner-idp').der));
+    expect(other).not.toBe(key);
+    expect(other!.equals(key!)).toBe(false);
+  });
+
+  it('gives no key for text that is not a certificate', () => {
+    expect(verificationKeyOf('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----')).toBeNull();
   });
 });

@@ -6,7 +6,7 @@
  * SAML libraries answer the same documents, and what each verdict costs, is not a test:
  * `npm run bench` writes it to docs/saml-comparison.md (bench/saml-attack-comparison.ts).
  */
-import { SignedXml } from 'xml-crypto';
+import { ExclusiveCanonicalization } from 'xml-crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateSamlResponse, type ValidatedAssertion } from '../../src/saml/response-validation.js';
 import { SsoFailure } from '../../src/errors.js';
@@ -78,34 +78,41 @@ describe('SAML Response validator under attack', () => {
     expect(verdict(ours(c))).toBe('COMMENT_OR_PROCESSING_INSTRUCTION');
   });
 
-  describe('the identity is read from the XML whose signature verified', () => {
-    // Proof by substitution: xml-crypto's signed references are rewritten on the way out, and the
-    // validator must report what they say, not what the parsed document says.
+  describe('the identity is read from the node whose canonical form was digested', () => {
+    // Proof by substitution: once xml-crypto's canonicalizer has produced the canonical form of the
+    // signed element (the digest is computed from that string), the element in hand is rewritten;
+    // the validator must report what that very node now says, not a re-parse or another copy.
     afterEach(() => {
       vi.restoreAllMocks();
     });
-    function substituteSignedCopy() {
-      const original = SignedXml.prototype.getSignedReferences;
-      vi.spyOn(SignedXml.prototype, 'getSignedReferences').mockImplementation(function (this: SignedXml) {
-        return original.call(this).map((xml) => xml.replaceAll(`>${USER}<`, '>from-the-signed-copy@customer.example<'));
+    function substituteAfterDigest(signedElement: 'Assertion' | 'Response') {
+      const original = ExclusiveCanonicalization.prototype.process;
+      vi.spyOn(ExclusiveCanonicalization.prototype, 'process').mockImplementation(function (this: ExclusiveCanonicalization, node, options) {
+        const canonical = original.call(this, node, options);
+        if (node.localName === signedElement) {
+          for (const element of Array.from(node.getElementsByTagNameNS(NS.saml, '*')).filter((e) => e.firstChild?.nodeValue === USER)) {
+            element.replaceChild(element.ownerDocument.createTextNode('from-the-digested-node@customer.example'), element.firstChild!);
+          }
+        }
+        return canonical;
       });
     }
 
-    it('unsignedAssertionInSignedResponse: accepted, identity from the signed response', () => {
-      substituteSignedCopy();
+    it('unsignedAssertionInSignedResponse: accepted, identity from the assertion inside the verified response', () => {
+      substituteAfterDigest('Response');
       const result = ours(attacks.unsignedAssertionInSignedResponse(kit));
-      expect(verdict(result)).toBe('ACCEPTED (from-the-signed-copy@customer.example)');
-      expect((result as ValidatedAssertion).attributes.email).toEqual(['from-the-signed-copy@customer.example']);
+      expect(verdict(result)).toBe('ACCEPTED (from-the-digested-node@customer.example)');
+      expect((result as ValidatedAssertion).attributes.email).toEqual(['from-the-digested-node@customer.example']);
     });
 
-    it('validAssertionSigned: accepted, identity from the signed assertion', () => {
-      substituteSignedCopy();
-      expect(verdict(ours(attacks.validAssertionSigned(kit)))).toBe('ACCEPTED (from-the-signed-copy@customer.example)');
+    it('validAssertionSigned: accepted, identity from the verified assertion', () => {
+      substituteAfterDigest('Assertion');
+      expect(verdict(ours(attacks.validAssertionSigned(kit)))).toBe('ACCEPTED (from-the-digested-node@customer.example)');
     });
 
-    it('validBothSigned: accepted, identity from the signed assertion', () => {
-      substituteSignedCopy();
-      expect(verdict(ours(attacks.validBothSigned(kit)))).toBe('ACCEPTED (from-the-signed-copy@customer.example)');
+    it('validBothSigned: accepted, identity from the verified assertion', () => {
+      substituteAfterDigest('Assertion');
+      expect(verdict(ours(attacks.validBothSigned(kit)))).toBe('ACCEPTED (from-the-digested-node@customer.example)');
     });
   });
 

@@ -1,4 +1,4 @@
-import { SignedXml } from 'xml-crypto';
+import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildSignedResponse, type SigningKey } from '../../src/saml/response-builder.js';
 import { validateSamlResponse, type ValidatedAssertion } from '../../src/saml/response-validation.js';
@@ -48,20 +48,43 @@ function assertionSignedBy(key: SigningKey, options: { inclusiveNamespaces?: str
 }
 
 describe('signature verification against the pinned certificates', () => {
-  it('refuses a signature made by none of ten pinned certificates without xml-crypto searching the document', () => {
-    const checks = vi.spyOn(SignedXml.prototype, 'checkSignature');
-    const result = validate(assertionSignedBy(kit.attacker), [kit.idp.certificatePem, ...others.map((o) => o.certificatePem)]);
+  /** Counts the canonicalizations of the signed assertion (each is followed by a digest). */
+  const countAssertionCanonicalizations = () => {
+    const original = ExclusiveCanonicalization.prototype.process;
+    let count = 0;
+    vi.spyOn(ExclusiveCanonicalization.prototype, 'process').mockImplementation(function (this: ExclusiveCanonicalization, node, options) {
+      if (node.localName === 'Assertion') count++;
+      return original.call(this, node, options);
+    });
+    return () => count;
+  };
+
+  it('refuses a signature made by none of ten pinned certificates without canonicalizing or digesting the assertion', () => {
+    const forged = assertionSignedBy(kit.attacker);
+    const assertionCanonicalizations = countAssertionCanonicalizations();
+    const result = validate(forged, [kit.idp.certificatePem, ...others.map((o) => o.certificatePem)]);
     expect(result).toBeInstanceOf(SsoFailure);
     expect((result as SsoFailure).reason).toBe('SIGNATURE_INVALID');
-    expect(checks).not.toHaveBeenCalled();
+    expect(assertionCanonicalizations()).toBe(0);
   });
 
-  it('has xml-crypto check only the certificate that signed, wherever it is among ten', () => {
-    const checks = vi.spyOn(SignedXml.prototype, 'checkSignature');
+  it('finds the certificate that signed wherever it is among ten, and digests the assertion once', () => {
+    const signed = assertionSignedBy(kit.idp);
     const pinned = [...others.slice(0, 6).map((o) => o.certificatePem), kit.idp.certificatePem, ...others.slice(6).map((o) => o.certificatePem)];
-    const result = validate(assertionSignedBy(kit.idp), pinned);
+    const assertionCanonicalizations = countAssertionCanonicalizations();
+    const result = validate(signed, pinned);
     expect((result as ValidatedAssertion).nameId).toBe(USER);
-    expect(checks).toHaveBeenCalledTimes(1);
+    expect(assertionCanonicalizations()).toBe(1);
+  });
+
+  it('follows a rotated certificate: the new text verifies the new key, and the old signature then fails', async () => {
+    const rotated = await generateSigningKeyPair('idp.customer.example', kit.now);
+    const signedBefore = assertionSignedBy(kit.idp);
+    const signedAfter = assertionSignedBy(rotated);
+    expect((validate(signedBefore, [kit.idp.certificatePem]) as ValidatedAssertion).nameId).toBe(USER);
+    expect((validate(signedBefore, [rotated.certificatePem]) as SsoFailure).reason).toBe('SIGNATURE_INVALID');
+    expect((validate(signedAfter, [rotated.certificatePem]) as ValidatedAssertion).nameId).toBe(USER);
+    expect((validate(signedAfter, [kit.idp.certificatePem]) as SsoFailure).reason).toBe('SIGNATURE_INVALID');
   });
 
   it('accepts a signature whose SignedInfo is canonicalized with an InclusiveNamespaces PrefixList (namespaces declared on the Response)', () => {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError, isAppError } from '../../errors.js';
+import { type AppError, isAppError } from '../../errors.js';
 
 /** A urlencoded form as single string values (the first, if a field repeats). */
 export function formOf(request: FastifyRequest): Record<string, string> {
@@ -7,7 +7,7 @@ export function formOf(request: FastifyRequest): Record<string, string> {
   if (typeof body !== 'object' || body === null) return {};
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    const first = Array.isArray(value) ? value[0] : value;
+    const first: unknown = Array.isArray(value) ? value[0] : value;
     if (typeof first === 'string') out[key] = first;
   }
   return out;
