@@ -29,6 +29,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createBackgroundJobs } from '../src/jobs.js';
 import { buildApp } from '../src/app.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
@@ -123,6 +124,8 @@ async function main(): Promise<void> {
 
   await app.listen({ port: 0, host: '127.0.0.1' });
   await probe.listen({ port: 0, host: '127.0.0.1' });
+  // As `serve` does: the change feed lets caches trust what they hold; database.close() stops it.
+  await createBackgroundJobs({ services: app.services, changes: database.changes, logger }).start();
   const portOf = (instance: FastifyInstance) => {
     const address = instance.server.address();
     if (address === null || typeof address === 'string') throw new Error('no TCP address');

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable } from 'kysely';
 import type { AppConnectionsTable, CustomersTable } from '../src/db/schema.js';
+import { createBackgroundJobs } from '../src/jobs.js';
 import { buildApp } from '../src/app.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
     return {};
   });
   await app.listen({ port, host: '127.0.0.1' });
+  // As `serve` does: the change feed lets caches trust what they hold; database.close() stops it.
+  await createBackgroundJobs({ services: app.services, changes: database.changes, logger }).start();
   process.stdout.write(`CONNECTIONS_BENCH_READY ${JSON.stringify({ pid: process.pid, clientId: credential.credential.clientId, clientSecret: credential.clientSecret, saasid: apps[0]!.saasid })}\n`);
   process.once('SIGTERM', () => {
     void app.close().then(() => database.close()).then(() => process.exit(0));

@@ -68,5 +68,7 @@ say "PostgreSQL for tests: $TEST_DATABASE_URL"
 # --- Tests ---------------------------------------------------------------------------------------
 say "Type-checking"
 npx tsc --noEmit -p .
+say "Linting (eslint.config.js: floating promises, unused imports, no \`as unknown as\` or any in src/)"
+npm run --silent lint
 say "Running the test suite (SQLite and PostgreSQL, Chromium)"
 npx vitest run

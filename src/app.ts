@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { securityHeaders } from './http/security-headers.js';
 import { openApiOptions } from './http/openapi-document.js';
@@ -16,7 +16,8 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { getOrCreateSetting } from './db/repositories/settings-repository.js';
 import { API_PREFIX, apiPlugin } from './http/api/api-plugin.js';
-import { jsonErrorHandler, sendJsonError } from './http/api/json-errors.js';
+import { jsonErrorHandler, rawJsonErrorResponse, sendJsonError } from './http/api/json-errors.js';
+import { toAppError } from './http/to-app-error.js';
 import { noRouteError } from './http/allowed-methods.js';
 import { DEFAULT_BODY_LIMIT } from './http/body-limits.js';
 import { consolePlugin, sendConsoleNotFound } from './http/console/console-plugin.js';
@@ -39,8 +40,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, database, clock, logger } = deps;
   const services = createServices(deps);
   const headers = securityHeaders({ https: config.publicUrl.startsWith('https://') });
-  const app = Fastify({
-    loggerInstance: logger,
+  // Fastify's own logger type, which pino's satisfies: the instance then has Fastify's default types.
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app: FastifyInstance = Fastify({
+    loggerInstance,
     // A hop count becomes proxy-addr's function form: trust the nearest `n` proxies only.
     trustProxy: typeof config.trustProxy === 'number' ? (hops => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
     bodyLimit: DEFAULT_BODY_LIMIT,
@@ -51,22 +54,15 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     // The router refuses a bad URL or an over-long path segment before any hook or route runs.
     frameworkErrors: (error, request, reply) => {
       reply.headers(headers).header('X-Request-Id', request.id);
-      return jsonErrorHandler(error, request, reply);
+      // The reply is sent; Fastify awaits nothing from this handler.
+      void jsonErrorHandler(error, request, reply);
     },
-    // Oversized headers never reach a route; answer them in the API's JSON shape anyway.
+    // Requests the HTTP parser refuses (oversized headers or URI, garbled) never reach a route;
+    // answer them in the same JSON shape anyway.
     clientErrorHandler: (error, socket) => {
-      const tooLarge = (error as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW';
-      const body = JSON.stringify({
-        error: tooLarge
-          ? { code: 'HEADERS_TOO_LARGE', message: 'The request headers are too large.' }
-          : { code: 'MALFORMED_REQUEST', message: 'The request could not be understood.' },
-      });
-      const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      if (socket.writable) {
-        socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      }
+      if (socket.writable) socket.end(rawJsonErrorResponse(toAppError(error)));
     },
-  }) as unknown as FastifyInstance;
+  });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(jsonErrorHandler);
@@ -106,8 +102,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   });
   app.addHook('onClose', async () => services.close());
 
-  const decorated = app as App;
-  decorated.decorate('services', services);
+  app.decorate('services', services);
   // Not ready()-ed here: a caller (the benchmarks) may still add routes; listen() and inject() get ready themselves.
-  return decorated;
+  return app as App;
 }

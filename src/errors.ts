@@ -9,12 +9,14 @@ export type ErrorKind =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'precondition_failed'
   | 'unauthenticated'
   | 'forbidden'
   | 'rate_limited'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'uri_too_long'
+  | 'headers_too_large'
   | 'unavailable'
   | 'saml'
   | 'internal';
@@ -26,9 +28,11 @@ const statusByKind: Record<ErrorKind, number> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   uri_too_long: 414,
+  headers_too_large: 431,
   rate_limited: 429,
   saml: 400,
   internal: 500,
@@ -46,6 +50,8 @@ export const errorCodes = {
   APPLICATION_NOT_FOUND: 'not_found',
   APPLICATION_CONFLICT: 'conflict',
   CUSTOMER_CONFLICT: 'conflict',
+  CUSTOMER_EXISTS: 'conflict',
+  PRECONDITION_FAILED: 'precondition_failed',
   MULTIPLEXING_NOT_ALLOWED: 'conflict',
   SIGNING_KEY_NOT_FOUND: 'not_found',
   SIGNING_KEY_CONFLICT: 'conflict',
@@ -64,7 +70,7 @@ export const errorCodes = {
   ACCOUNT_NOT_FOUND: 'not_found',
   BODY_TOO_LARGE: 'payload_too_large',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
-  HEADERS_TOO_LARGE: 'validation',
+  HEADERS_TOO_LARGE: 'headers_too_large',
   MALFORMED_REQUEST: 'validation',
   CSRF_TOKEN_INVALID: 'forbidden',
   INTERNAL_ERROR: 'internal',

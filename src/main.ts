@@ -8,8 +8,9 @@ import { recordServerPublicUrl } from './db/repositories/settings-repository.js'
 import type { Account } from './domain/accounts/account-service.js';
 import type { Actor } from './domain/actor.js';
 import { isAppError } from './errors.js';
+import { createBackgroundJobs } from './jobs.js';
 
-/** Load config → open database → migrate → build app → listen; close on SIGTERM/SIGINT. */
+/** Load config → open database → migrate → build app → listen → start background jobs; close on SIGTERM/SIGINT. */
 export async function serve(config: Config, logger: Logger): Promise<App> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, logger });
   let app: App | undefined;
@@ -29,7 +30,18 @@ export async function serve(config: Config, logger: Logger): Promise<App> {
     // A start writes (settings, first account, keys): a database that cannot be written stops it here.
     throw isAppError(error) && error.code === 'DATABASE_UNAVAILABLE' ? openFailure(database.label, error) : error;
   }
+  const jobs = createBackgroundJobs({ services: app.services, changes: database.changes, logger });
+  // Whoever closes the app (a signal below, or a caller of serve) stops the jobs before the database closes.
+  app.addHook('onClose', async () => jobs.stop());
   await app.listen({ port: config.port, host: config.host });
+  try {
+    await jobs.start();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    // The change feed's own connection could not be opened: the same failure as any other at start.
+    throw openFailure(database.label, error);
+  }
 
   const consoleUrl = `${config.publicUrl}/console`;
   const setupToken = await app.services.accounts.issueSetupToken(account.id);

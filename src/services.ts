@@ -17,6 +17,7 @@ import { createSigningKeyService } from './domain/keys/signing-key-service.js';
 import { createIdpMetadataService } from './domain/sso/idp-metadata-service.js';
 import { createSsoLog } from './domain/sso/sso-log.js';
 import { createSsoService } from './domain/sso/sso-service.js';
+import { createSsoStore } from './db/sso-store.js';
 import { createThrottle } from './domain/throttle/throttle.js';
 import { createAddressRateLimiter } from './domain/throttle/address-rate-limiter.js';
 import { createFormSubmissions } from './domain/form-submissions.js';
@@ -49,7 +50,7 @@ export function createServices(deps: { config: Config; database: Database; clock
     allowPrivateAddresses: config.metadataFetch.allowPrivateAddresses,
     ca: config.metadataFetch.caFile ? fs.readFileSync(config.metadataFetch.caFile, 'utf8') : undefined,
   });
-  const sso = createSsoService({ db, clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger });
+  const sso = createSsoService({ store: createSsoStore(database), clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger });
   return {
     audit,
     accounts: createAccountService({ db, clock, audit }),
@@ -78,9 +79,9 @@ export function createServices(deps: { config: Config; database: Database; clock
     formSubmissions: createFormSubmissions({ db, clock }),
     /** Account › Branding: what the account's end users see on our sign-in pages. */
     branding: createBrandingService({ db, clock, audit }),
+    /** Builds nothing running (see src/jobs.ts), so closing only writes what is gathered in memory. */
     async close() {
-      sso.close();
-      await clientAuthenticator.close();
+      await clientAuthenticator.flushLastUsed();
     },
   };
 }

@@ -46,8 +46,8 @@ async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
  * The SaaS provider's demo app: a sign-in link per customer, one without idpid (IdP discovery),
  * and a landing URL that exchanges the token.
  */
-function demoAppHandler(options: { ssoBase: string; saasid: () => string; authorization: () => string; origin: () => string; idpIds: () => string[] }) {
-  return async (req: http.IncomingMessage, res: http.ServerResponse) => {
+function demoAppHandler(options: { ssoBase: string; saasid: () => string; authorization: () => string; origin: () => string; idpIds: () => string[] }): http.RequestListener {
+  const respond = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', options.origin());
     const send = (status: number, body: string) => {
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -78,6 +78,14 @@ function demoAppHandler(options: { ssoBase: string; saasid: () => string; author
     }
     if (url.pathname === '/sso/error') return send(400, `<h1>Sign-in failed</h1><p id="error">${escapeHtml(url.searchParams.get('error') ?? '')}</p>`);
     return send(404, '<h1>Not found</h1>');
+  };
+  // http.Server ignores what a listener returns: a failure here (the token exchange unreachable)
+  // would be an unhandled rejection that ends the test worker, instead of a page the test reads.
+  return (req, res) => {
+    respond(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`Demo app failed: ${String(error)}`);
+    });
   };
 }
 

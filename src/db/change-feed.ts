@@ -81,7 +81,8 @@ function sqlitePolling(db: Kysely<DB>, logger: Logger, emit: (e: ChangeEvent) =>
         lastId = row.id;
         emit({ topic: row.topic, key: row.key });
       }
-      confirmedAt = started;
+      // Unless stopped meanwhile: a stopped feed stays not current.
+      if (timer) confirmedAt = started;
       if (++polls % 300 === 0) {
         await db.deleteFrom('change_events').where('at', '<', Date.now() - SQLITE_RETENTION_MS).execute();
       }
@@ -99,15 +100,19 @@ function sqlitePolling(db: Kysely<DB>, logger: Logger, emit: (e: ChangeEvent) =>
       const row = await db.selectFrom('change_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
       lastId = Number(row?.max ?? 0);
       confirmedAt = Date.now();
-      const loop = async () => {
-        await poll();
-        if (timer) timer = setTimeout(loop, SQLITE_POLL_MS).unref();
+      // poll() never rejects (it reports failures as a reset); the next poll waits for this one.
+      const loop = () => {
+        void poll().then(() => {
+          if (timer) timer = setTimeout(loop, SQLITE_POLL_MS).unref();
+        });
       };
       timer = setTimeout(loop, SQLITE_POLL_MS).unref();
     },
     async stop() {
       if (timer) clearTimeout(timer);
       timer = undefined;
+      // A stopped feed delivers nothing: caches must re-check the database at once.
+      confirmedAt = 0;
     },
   };
 }

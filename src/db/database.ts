@@ -9,17 +9,27 @@ import { classifyDatabaseFault, describePostgresUrl, driverErrorCode, explainDri
 import { DatabaseOpenError, openFailure } from './database-open-error.js';
 import { guardDialect } from './guarded-dialect.js';
 import { migrationsFor } from './migrations/index.js';
+import type { Dialect } from './dialect.js';
 import type { DB } from './schema.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect };
 
 export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
   /** The database for people and logs: the SQLite file, or the PostgreSQL server without its password. */
   readonly label: string;
-  /** Notifications of changes made by any instance sharing this database (this one included). */
+  /**
+   * Notifications of changes made by any instance sharing this database (this one included).
+   * Opening the database does not start it: the server's background jobs do (src/jobs.ts).
+   */
   readonly changes: ChangeFeed;
+  /**
+   * SQLite only: the connection itself, for a transaction that must run in one synchronous stretch
+   * (sso-store.ts's commitLogin), never holding the write lock while other code runs. Use it only
+   * inside `db.connection()`, which keeps Kysely's own use of the connection out meanwhile.
+   */
+  readonly sqlite?: BetterSqlite3.Database;
   close(): Promise<void>;
 }
 
@@ -44,7 +54,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const database = options.url ? await openPostgres(options.url, options) : openSqlite(options.dataDir, options);
   try {
     await migrateToLatest(database, options.url ? options.schema : undefined);
-    await database.changes.start();
   } catch (error) {
     await database.close().catch(() => undefined);
     throw error instanceof DatabaseOpenError ? error : openFailure(database.label, error);
@@ -72,12 +81,14 @@ function openSqlite(dataDir: string, options: DatabaseOptions): Database {
     sqlite.close();
     throw openFailure(label, error);
   }
-  const dialect = guardDialect(new TransactionalDdlSqliteDialect({ database: withStatementCache(sqlite) }), { database: label, inTransaction: () => sqlite.inTransaction });
+  const cached = withStatementCache(sqlite);
+  const dialect = guardDialect(new TransactionalDdlSqliteDialect({ database: cached }), { database: label, inTransaction: () => sqlite.inTransaction });
   const db = new Kysely<DB>({ dialect });
   const changes = createChangeFeed({ dialect: 'sqlite', db, logger: options.logger });
   return {
     db,
     dialect: 'sqlite',
+    sqlite: cached,
     label,
     changes,
     async close() {

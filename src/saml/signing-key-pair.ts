@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 export interface SigningKeyPair {
@@ -15,7 +14,8 @@ const RSA_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent:
  * itself (its chain is never checked), so self-signed is what every SAML SP/IdP publishes.
  */
 export async function generateSigningKeyPair(commonName: string, now: number, validityYears = 10): Promise<SigningKeyPair> {
-  const crypto = webcrypto as unknown as Crypto;
+  // Node 20's global Web Crypto, typed as the DOM Crypto that @peculiar/x509 expects.
+  const crypto = globalThis.crypto;
   const keys = (await crypto.subtle.generateKey(RSA_SHA256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const notBefore = new Date(now - 60_000);
   const notAfter = new Date(now + validityYears * 365.25 * 24 * 3600_000);

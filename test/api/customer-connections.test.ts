@@ -271,6 +271,56 @@ describe.each(testDialects)('Customer Connection API (%s)', (dialect) => {
     expect(list.customers[0].applications.sort()).toEqual([rest.saasid, saml.saasid].sort());
   });
 
+  it('creates only with If-None-Match: *: of racing creates one gets 201, the others 412, and nothing is replaced', async () => {
+    const { app, client, authorization } = await setUp();
+    const put = (ssoUrl: string) =>
+      app.inject({
+        method: 'PUT',
+        url: `${SP_MANAGED}/customer001.com`,
+        headers: { authorization, 'content-type': 'application/json', 'if-none-match': '*' },
+        payload: JSON.stringify(idpBody({ ssoUrl })),
+      });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => put(`https://idp.customer001.com/sso-${i}`)));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 412, 412, 412, 412, 412]);
+    const winner = results.find((r) => r.statusCode === 201)!.json().ssoUrl;
+    for (const refused of results.filter((r) => r.statusCode === 412)) {
+      expect(refused.json()).toEqual({ error: { code: 'PRECONDITION_FAILED', message: 'A customer with idpId "customer001.com" already exists (If-None-Match: *); nothing was changed.' } });
+    }
+    expect((await app.inject({ method: 'GET', url: `${SP_MANAGED}/customer001.com`, headers: { authorization } })).json().ssoUrl).toBe(winner);
+    const { events } = await app.services.audit.list(client.accountId, { limit: 10 });
+    expect(events.filter((e) => e.targetId === 'customer001.com').map((e) => e.action)).toEqual(['customer.created']);
+  });
+
+  it('makes the listed applications the exact set with removeUnlistedApplications, in one audited change', async () => {
+    const { call, app, client, rest, saml } = await setUp();
+    await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ applications: [rest.saasid] }));
+    // Without the flag a PUT only adds: Billing stays.
+    const added = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ applications: [saml.saasid] }));
+    expect(added.json().applications.map((a: { name: string }) => a.name).sort()).toEqual(['Analytics', 'Billing']);
+    const before = (await app.services.audit.list(client.accountId, { limit: 100 })).events.length;
+
+    const exact = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ applications: [saml.saasid], removeUnlistedApplications: true }));
+    expect(exact.statusCode, exact.body).toBe(200);
+    expect(exact.json().applications.map((a: { name: string }) => a.name)).toEqual(['Analytics']);
+    const { events } = await app.services.audit.list(client.accountId, { limit: 100 });
+    expect(events).toHaveLength(before + 1);
+    expect(events[0]).toMatchObject({ action: 'customer.updated', targetId: 'customer001.com', details: { applicationsRemoved: rest.saasid } });
+
+    // The same exact set again changes nothing; [] removes every connection.
+    await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ applications: [saml.saasid], removeUnlistedApplications: true }));
+    expect((await app.services.audit.list(client.accountId, { limit: 100 })).events).toHaveLength(before + 1);
+    expect((await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ applications: [], removeUnlistedApplications: true }))).json().applications).toEqual([]);
+  });
+
+  it('refuses removeUnlistedApplications without the applications list, changing nothing', async () => {
+    const { call, rest } = await setUp();
+    await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ applications: [rest.saasid] }));
+    const res = await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody({ removeUnlistedApplications: true }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.fields).toEqual([{ field: 'applications', message: 'is required with removeUnlistedApplications (the exact list; [] removes every connection)' }]);
+    expect((await call('GET', `${SP_MANAGED}/customer001.com`)).json().applications).toHaveLength(1);
+  });
+
   it('records API changes in the audit log with the credential that made them', async () => {
     const { call, app, client } = await setUp();
     await call('PUT', `${SP_MANAGED}/customer001.com`, idpBody());

@@ -26,16 +26,30 @@ describe('requests the HTTP parser refuses', () => {
   });
   afterAll(() => instance.close());
 
-  it('answers huge headers with 431 and a JSON error', async () => {
-    const response = await rawRequest(port, `GET ${SP_MANAGED} HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(40_000)}\r\n\r\n`);
-    expect(response).toMatch(/^HTTP\/1\.1 431 /);
-    expect(response).toContain('"code":"HEADERS_TOO_LARGE"');
+  /** The status line, and the JSON body parsed (the connection closes after it). */
+  const refused = (response: string) => {
+    const [head = '', body = ''] = response.split('\r\n\r\n');
+    return { statusLine: head.split('\r\n')[0], contentType: /^content-type: (.*)$/im.exec(head)?.[1], body: JSON.parse(body) as unknown };
+  };
+
+  it('answers huge headers with 431 and the API error body', async () => {
+    const response = refused(await rawRequest(port, `GET ${SP_MANAGED} HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(40_000)}\r\n\r\n`));
+    expect(response.statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(response.contentType).toBe('application/json; charset=utf-8');
+    expect(response.body).toEqual({ error: { code: 'HEADERS_TOO_LARGE', message: 'The request headers are too large (at most 16384 bytes with the request line).' } });
   });
 
-  it('answers a garbled request line with 400 and a JSON error', async () => {
-    const response = await rawRequest(port, 'NOT HTTP AT ALL\r\n\r\n');
-    expect(response).toMatch(/^HTTP\/1\.1 400 /);
-    expect(response).toContain('"code":"MALFORMED_REQUEST"');
+  it('answers a request line longer than the header limit with 414 and the API error body', async () => {
+    const response = refused(await rawRequest(port, `GET ${SP_MANAGED}/${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    expect(response.statusLine).toBe('HTTP/1.1 414 URI Too Long');
+    expect(response.contentType).toBe('application/json; charset=utf-8');
+    expect(response.body).toEqual({ error: { code: 'URI_TOO_LONG', message: 'The request URI is too long (the request line alone exceeds 16384 bytes).' } });
+  });
+
+  it('answers a garbled request line with 400 and the API error body', async () => {
+    const response = refused(await rawRequest(port, 'NOT HTTP AT ALL\r\n\r\n'));
+    expect(response.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(response.body).toEqual({ error: { code: 'MALFORMED_REQUEST', message: 'The request could not be understood.' } });
   });
 
   it('still serves normal requests afterwards', async () => {

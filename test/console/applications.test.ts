@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RestApplication, SamlApplication } from '../../src/domain/applications/application-service.js';
+import type { RestApplication, SamlApplication } from '../../src/domain/model.js';
 import { certificateBody, parseCertificate } from '../../src/saml/certificates.js';
 import { appsPerTest } from '../helpers/apps-per-test.js';
 import { fieldErrorText, inputValue, signedInAdmin, textareaValue, unescapeHtml } from '../helpers/console-admin.js';

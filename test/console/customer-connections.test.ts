@@ -237,6 +237,10 @@ describe.each(testDialects)('console: Customer Connections (%s)', (dialect) => {
     const customer = await app.services.customers.getCustomer(accountId, 'customer001.com');
     expect(customer).toMatchObject({ ssoUrl: 'https://login.customer001.com/sso', emailDomains: ['customer001.com', 'customer001.net'] });
     expect(customer.applications.map((a) => a.name)).toEqual(['Billing']);
+    // One change in the audit log, naming the connection it removed.
+    const [edit, previous] = (await app.services.audit.list(accountId, { limit: 2 })).events;
+    expect(edit).toMatchObject({ action: 'customer.updated', actorKind: 'admin', details: { applicationsRemoved: analytics.saasid } });
+    expect(previous).toMatchObject({ action: 'customer.created' });
     expect((await browser.get(`${customerUrl('customer001.com')}?notice=saved`)).body).toContain('Customer connection saved.');
 
     const invalid = await postForm(`${customerUrl('customer001.com')}/edit`, form({ ssoUrl: 'nope' }, [billing.saasid]), browser.csrfToken());

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ssoReasonDescriptions } from '../../src/domain/sso/sso-reasons.js';
 import { escapeHtml } from '../../src/http/views/html.js';
+import { samlChecks } from '../../src/saml/saml-checks.js';
 import type { App } from '../../src/app.js';
 import { appsPerTest } from '../helpers/apps-per-test.js';
 import { ConsoleClient } from '../helpers/console-client.js';
@@ -88,7 +89,9 @@ describe.each(testDialects)('console: sign-in log (%s)', (dialect) => {
     expect(success![5]).toMatch(/^[0-9a-f-]{36}$/);
     expect(success![0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     expect(failure![1]).toBe('Failure');
-    expect(failure![2]).toBe(`WRONG_AUDIENCE ${ssoReasonDescriptions.WRONG_AUDIENCE}`);
+    // The admin sees which rule of the SAML specification the response broke.
+    const audienceRule = samlChecks.find((check) => check.reason === 'WRONG_AUDIENCE')!.rule;
+    expect(failure![2]).toBe(`WRONG_AUDIENCE ${ssoReasonDescriptions.WRONG_AUDIENCE} Rule: ${audienceRule}.`);
     expect(failure![3]).toBe('Billing');
     // Its signature never verified, so its assertion ID is not trusted enough to show.
     expect(failure![4]).toBe('none');

@@ -5,6 +5,17 @@ import { migrationsFor } from '../../src/db/migrations/index.js';
 import { findCustomerByIdpId } from '../../src/db/repositories/customers-repository.js';
 import type { DB } from '../../src/db/schema.js';
 
+/** IdP settings as the customer service stored them before the upgrade. */
+const storedSettings = JSON.stringify({
+  ssoUrl: 'https://idp.customer001.com/sso',
+  ssoBinding: 'redirect',
+  certificates: [],
+  slo: null,
+  contactEmail: null,
+  metadataUrl: null,
+  emailDomains: [],
+});
+
 describe('migration 0007-idp-initiated-login', () => {
   it('keeps IdP-initiated sign-in allowed for customers that existed before the upgrade', async () => {
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }) });
@@ -15,7 +26,7 @@ describe('migration 0007-idp-initiated-login', () => {
       await db.insertInto('accounts').values({ id: 'a1', name: 'Acme', created_at: 1 }).execute();
       await db
         .insertInto('customers')
-        .values({ id: 'c1', account_id: 'a1', idp_id: 'customer001.com', entity_id: 'https://idp.customer001.com/saml', created_at: 1, updated_at: 1 })
+        .values({ id: 'c1', account_id: 'a1', idp_id: 'customer001.com', entity_id: 'https://idp.customer001.com/saml', settings: storedSettings, created_at: 1, updated_at: 1 })
         .execute();
 
       expect((await migrator.migrateToLatest()).error).toBeUndefined();

@@ -54,7 +54,7 @@ describe('docs/configuration.md on PUBLIC_URL', () => {
 describe('docs/operations.md on upgrading', () => {
   it('quotes what a start says on a database migrated by a newer version', async () => {
     const dataDir = tempDir();
-    (await openDatabase({ dataDir, logger: silent })).close();
+    await (await openDatabase({ dataDir, logger: silent })).close();
     const sqlite = new BetterSqlite3(path.join(dataDir, 'ssobridge.sqlite'));
     sqlite.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999-from-the-future', new Date().toISOString());
     sqlite.close();

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { acsSteps } from '../../src/domain/sso/acs-flow.js';
+import { initSsoSteps } from '../../src/domain/sso/initsso-flow.js';
 import { ssoReasonDescriptions, SSO_SUCCESS_REASON } from '../../src/domain/sso/sso-reasons.js';
+import { tokenExchangeSteps } from '../../src/domain/sso/token-exchange-flow.js';
 
 describe('docs/sso.md', () => {
   const markdown = fs.readFileSync('docs/sso.md', 'utf8');
@@ -14,6 +17,14 @@ describe('docs/sso.md', () => {
     const known = new Set([...Object.keys(ssoReasonDescriptions), 'TOKEN_NOT_FOUND', 'APPLICATION_NOT_FOUND', 'CUSTOMER_NOT_FOUND', 'TOO_MANY_REQUESTS']);
     const mentioned = [...markdown.matchAll(/`([A-Z][A-Z_]{3,})`/g)].map((m) => m[1]!);
     expect(mentioned.filter((code) => !known.has(code) && !['SHARED_IDP_ENTITY_ID', 'PUBLIC_URL', 'SSO_REQUESTS_PER_MINUTE', 'SSO_REQUESTS_BURST', 'TRUST_PROXY'].includes(code))).toEqual([]);
+  });
+
+  it('lists the steps of each flow in the order the runtime runs them', () => {
+    const flows = { initsso: initSsoSteps, ACS: acsSteps, 'token exchange': tokenExchangeSteps };
+    for (const [flow, steps] of Object.entries(flows)) {
+      const line = `- **${flow}**: ${steps.map((step) => `\`${step.name}\``).join(' → ')}`;
+      expect(markdown, `docs/sso.md should list the ${flow} steps as:\n${line}`).toContain(line);
+    }
   });
 
   it('is linked from the README', () => {

@@ -24,7 +24,7 @@ describe.each(testDialects)('client authenticator and its verified-credential ca
   const opened: { database: Database; authenticator: ClientAuthenticator }[] = [];
   afterEach(async () => {
     for (const { database, authenticator } of opened.splice(0)) {
-      await authenticator.close();
+      await authenticator.flushLastUsed();
       await database.close();
     }
   });
@@ -35,6 +35,8 @@ describe.each(testDialects)('client authenticator and its verified-credential ca
    */
   async function setUp() {
     const database = await openTestDatabase(newDatabaseLocation(dialect));
+    // The cache trusts what it holds only while the change feed runs (a server's background job).
+    await database.changes.start();
     const clock = new TestClock();
     const db = database.db;
     const audit = createAuditLog({ db, clock });

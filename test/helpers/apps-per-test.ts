@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import type { Dialect } from '../../src/db/database.js';
+import type { Dialect } from '../../src/db/dialect.js';
 import type { TestClock } from './test-clock.js';
 import { startTestApp, type TestInstance } from './test-app.js';
 

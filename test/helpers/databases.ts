@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { openDatabase, type Database, type Dialect } from '../../src/db/database.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import type { Dialect } from '../../src/db/dialect.js';
 
 /**
  * Every database-backed suite runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set

@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/database.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { newDatabaseLocation, openTestDatabase, silentLogger, type TestDatabaseLocation } from './databases.js';
 import { TestClock } from './test-clock.js';
-import type { Dialect } from '../../src/db/database.js';
+import type { Dialect } from '../../src/db/dialect.js';
 
 export interface TestInstance {
   app: App;
@@ -25,6 +25,9 @@ export async function startInstance(location: TestDatabaseLocation, options: { c
   const clock = options.clock ?? new TestClock();
   const config = testConfig(options.env);
   const app = await buildApp({ config, database, clock, logger: silentLogger });
+  // As on a server, caches trust what they hold only while the change feed runs. The timed jobs
+  // (src/jobs.ts) do not run here: a test runs them by hand, on its own clock.
+  await database.changes.start();
   return {
     app,
     database,

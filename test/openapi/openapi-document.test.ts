@@ -13,7 +13,7 @@ const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(errorCode
 /** What the document must describe: every API and token-exchange operation, and nothing else. */
 const expectedOperations = {
   listCustomers: { method: 'get', path: `${API}/spManaged`, errors: [400, 401, 429, 503] },
-  putCustomer: { method: 'put', path: `${API}/spManaged/{idpId}`, errors: [400, 401, 404, 409, 413, 414, 415, 429, 503] },
+  putCustomer: { method: 'put', path: `${API}/spManaged/{idpId}`, errors: [400, 401, 404, 409, 412, 413, 414, 415, 429, 503] },
   getCustomer: { method: 'get', path: `${API}/spManaged/{idpId}`, errors: [400, 401, 404, 414, 429, 503] },
   deleteCustomer: { method: 'delete', path: `${API}/spManaged/{idpId}`, errors: [400, 401, 404, 414, 429, 503] },
   removeAppConnection: { method: 'delete', path: `${API}/spManaged/{idpId}/applications/{saasid}`, errors: [400, 401, 404, 414, 429, 503] },

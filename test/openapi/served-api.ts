@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
-import type { Dialect } from '../../src/db/database.js';
+import type { Dialect } from '../../src/db/dialect.js';
 import { startTestApp, type TestInstance } from '../helpers/test-app.js';
 
 /** The OpenAPI document's parts these tests read; everything else stays `unknown`. */

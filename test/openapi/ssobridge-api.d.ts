@@ -35,7 +35,7 @@ export interface paths {
         get: operations["getCustomer"];
         /**
          * Create or update a customer and its app connections
-         * @description Idempotent. Creates the customer IdP (201) or replaces its settings (200). IdP settings come from fields, or from SAML metadata (`metadataXml`, or an https `metadataUrl`). `applications` lists saasids to connect (omitted on create: every enabled application); existing connections are never duplicated. A repeated PUT changes nothing.
+         * @description Idempotent. Creates the customer IdP (201) or replaces its settings (200). IdP settings come from fields, or from SAML metadata (`metadataXml`, or an https `metadataUrl`). `applications` lists saasids to connect (omitted on create: every enabled application); existing connections are never duplicated, and connections not listed are kept unless `removeUnlistedApplications` is true. A repeated PUT changes nothing. Send `If-None-Match: *` to create only: if the customer exists, nothing changes and the answer is 412 `PRECONDITION_FAILED`. Each PUT is one transaction with one audit event.
          */
         put: operations["putCustomer"];
         post?: never;
@@ -424,7 +424,10 @@ export interface operations {
     putCustomer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `*` to create only: when the customer already exists, nothing is changed and the answer is 412 PRECONDITION_FAILED. */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description The customer IdP id, URL-encoded (e.g. customer001.com); compared in Unicode NFC, so either form of an accented idpId names the same customer */
                 idpId: string;
@@ -463,6 +466,11 @@ export interface operations {
                         saasid: string;
                         multiplexed?: boolean;
                     })[];
+                    /**
+                     * @description When true, `applications` is the exact set of app connections: those not listed are removed, in the same change. Requires `applications` (`[]` removes every connection).
+                     * @default false
+                     */
+                    removeUnlistedApplications?: boolean;
                     /** @default true */
                     multiplexed?: boolean;
                 };
@@ -516,6 +524,15 @@ export interface operations {
             };
             /** @description Conflicts with what exists (`CUSTOMER_CONFLICT`, `MULTIPLEXING_NOT_ALLOWED`). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A condition of the request (`If-None-Match: *`) does not hold; nothing was changed (`PRECONDITION_FAILED`). */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -88,6 +88,19 @@ describe.each(testDialects)('SSO runtime (%s)', (dialect) => {
     expect(new URL(replay.headers.location as string).searchParams.get('error')).toBe('REPLAY');
   });
 
+  it("names the SAML rule a refused response broke in the sign-in log, and sends the app only the reason", async () => {
+    const { app } = await apps.start();
+    const s = await ssoSetUp(app);
+    const forSomeoneElse = idpResponse(s.idpKey, { destination: ACS, audience: 'https://someone-else.example.com/sp', inResponseTo: null });
+    const refused = await app.inject({ method: 'POST', url: `/sso/sp/ACS.saml2?saasid=${s.rest.saasid}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ SAMLResponse: forSomeoneElse }) });
+    const sentToApp = new URL(refused.headers.location as string);
+    expect(sentToApp.searchParams.get('error')).toBe('WRONG_AUDIENCE');
+    expect(sentToApp.search).not.toContain('Rule');
+    const [logged] = (await app.services.ssoLog.list(s.accountId, {})).events;
+    expect(logged).toMatchObject({ outcome: 'failure', reason: 'WRONG_AUDIENCE', saasid: s.rest.saasid, idpId: 'customer001.com' });
+    expect(logged?.detail).toMatch(/^Rule: SAML core §2\.5\.1\.4\b.*\.$/);
+  });
+
   it('accepts a response that starts with an XML declaration, as Okta and Shibboleth send it', async () => {
     const { app } = await apps.start();
     const s = await ssoSetUp(app);

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../database.js';
+import type { Dialect } from '../dialect.js';
 import { autoIncrementId } from './column-types.js';
 
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../database.js';
+import type { Dialect } from '../dialect.js';
 
 /** Applications, customer IdP settings, app connections, email domains, and the SAML signing keys. */
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {

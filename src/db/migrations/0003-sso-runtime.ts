@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../database.js';
+import type { Dialect } from '../dialect.js';
 import { autoIncrementId } from './column-types.js';
 
 /** SSO state shared by every instance: pending requests, used assertion IDs, tokens, and the SSO log. */

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../database.js';
+import type { Dialect } from '../dialect.js';
 
 /**
  * What an account's end users see on our pages (IdP discovery, sign-in errors, hand-offs): a

@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import type { Dialect } from '../database.js';
+import type { Dialect } from '../dialect.js';
 import * as initial from './0001-initial.js';
 import * as applicationsAndConnections from './0002-applications-and-connections.js';
 import * as ssoRuntime from './0003-sso-runtime.js';

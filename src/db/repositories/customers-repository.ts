@@ -1,4 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { idpSettingsSchema, type IdpSettings } from '../../domain/model.js';
+import { AppError } from '../../errors.js';
 import type { CustomersTable, DB } from '../schema.js';
 
 export interface CustomerRecord {
@@ -9,8 +11,8 @@ export interface CustomerRecord {
   enabled: boolean;
   /** Accepts IdP-initiated logins (responses that answer no request of ours). */
   idpInitiatedLogin: boolean;
-  /** The IdP settings as the domain stores them (JSON in the row). */
-  settings: Record<string, unknown>;
+  /** The IdP settings (JSON in the row, parsed when read). */
+  settings: IdpSettings;
   createdAt: number;
   updatedAt: number;
 }
@@ -22,7 +24,12 @@ export interface AppConnectionRecord {
   createdAt: number;
 }
 
-function toRecord(row: Selectable<CustomersTable>): CustomerRecord {
+/** A customer as lists show it: its columns without the IdP settings (neither read nor parsed). */
+export type CustomerListRecord = Omit<CustomerRecord, 'settings'>;
+
+const LIST_COLUMNS = ['id', 'account_id', 'idp_id', 'entity_id', 'enabled', 'idp_initiated_login', 'created_at', 'updated_at'] as const;
+
+function toListRecord(row: Omit<Selectable<CustomersTable>, 'settings'>): CustomerListRecord {
   return {
     id: row.id,
     accountId: row.account_id,
@@ -30,10 +37,37 @@ function toRecord(row: Selectable<CustomersTable>): CustomerRecord {
     entityId: row.entity_id,
     enabled: row.enabled === 1,
     idpInitiatedLogin: row.idp_initiated_login === 1,
-    settings: JSON.parse(row.settings) as Record<string, unknown>,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+function toRecord(row: Selectable<CustomersTable>): CustomerRecord {
+  return { ...toListRecord(row), settings: parseStoredSettings(row) };
+}
+
+/**
+ * The row's settings column, checked against the domain's schema. A row that does not parse (a
+ * hand edit, a bad restore) is an internal error whose log-only detail names the customer and
+ * the field; the person sees only that something went wrong on our side.
+ */
+function parseStoredSettings(row: Selectable<CustomersTable>): IdpSettings {
+  let json: unknown;
+  try {
+    json = JSON.parse(row.settings);
+  } catch {
+    throw storedSettingsError(row, 'settings: not valid JSON');
+  }
+  const parsed = idpSettingsSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw storedSettingsError(row, `${['settings', ...(issue?.path ?? []).map(String)].join('.')}: ${issue?.message ?? 'invalid'}`);
+}
+
+function storedSettingsError(row: Selectable<CustomersTable>, problem: string): AppError {
+  return new AppError('INTERNAL_ERROR', 'Something went wrong on our side. The request ID in the response headers identifies it.', {
+    detail: `The stored IdP settings of customer "${row.idp_id}" (id ${row.id}, account ${row.account_id}) do not parse: ${problem}`,
+  });
 }
 
 export async function findCustomerByIdpId(db: Kysely<DB>, accountId: string, idpId: string): Promise<CustomerRecord | undefined> {
@@ -41,8 +75,9 @@ export async function findCustomerByIdpId(db: Kysely<DB>, accountId: string, idp
   return row && toRecord(row);
 }
 
-export async function insertCustomer(db: Kysely<DB>, c: CustomerRecord): Promise<void> {
-  await db
+/** Inserts the customer unless its (account, idpId) is taken; says whether it did. */
+export async function insertCustomer(db: Kysely<DB>, c: CustomerRecord): Promise<boolean> {
+  const result = await db
     .insertInto('customers')
     .values({
       id: c.id,
@@ -55,7 +90,9 @@ export async function insertCustomer(db: Kysely<DB>, c: CustomerRecord): Promise
       created_at: c.createdAt,
       updated_at: c.updatedAt,
     })
-    .execute();
+    .onConflict((oc) => oc.columns(['account_id', 'idp_id']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
 export async function updateCustomer(db: Kysely<DB>, c: CustomerRecord): Promise<void> {
@@ -81,8 +118,8 @@ export interface CustomerFilter {
 }
 
 /** A page of one account's customers ordered by idpId; `afterIdpId` is the cursor (keyset, not offset). */
-export async function listCustomers(db: Kysely<DB>, accountId: string, filter: CustomerFilter): Promise<CustomerRecord[]> {
-  let query = db.selectFrom('customers').selectAll('customers').where('customers.account_id', '=', accountId);
+export async function listCustomers(db: Kysely<DB>, accountId: string, filter: CustomerFilter): Promise<CustomerListRecord[]> {
+  let query = db.selectFrom('customers').select(LIST_COLUMNS.map((c) => `customers.${c}` as const)).where('customers.account_id', '=', accountId);
   if (filter.afterIdpId !== undefined) query = query.where('customers.idp_id', '>', filter.afterIdpId);
   if (filter.enabled !== undefined) query = query.where('customers.enabled', '=', filter.enabled ? 1 : 0);
   if (filter.saasid !== undefined) {
@@ -103,7 +140,7 @@ export async function listCustomers(db: Kysely<DB>, accountId: string, filter: C
     query = query.where(sql<boolean>`(lower(customers.idp_id) like ${pattern} escape '\\' or lower(customers.entity_id) like ${pattern} escape '\\')`);
   }
   const rows = await query.orderBy('customers.idp_id').limit(filter.limit).execute();
-  return rows.map(toRecord);
+  return rows.map(toListRecord);
 }
 
 export async function listAppConnections(db: Kysely<DB>, customerIds: string[]): Promise<AppConnectionRecord[]> {

@@ -1,19 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { DB, SsoEventsTable } from '../schema.js';
+import type { CompiledQuery, Kysely } from 'kysely';
+import type { IssuedToken, LoginCommit, LoginCommitOutcome, SignInEvent, SsoTransaction, StoredSsoTransaction, TokenOwner } from '../../domain/sso/sso-store.js';
+import type { DB } from '../schema.js';
 
-export interface SsoTransactionRecord {
-  id: string;
-  accountId: string;
-  customerId: string;
-  applicationId: string;
-  appUrl: string | null;
-  errorUrl: string | null;
-  forceAuthn: boolean;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export async function insertSsoTransaction(db: Kysely<DB>, t: SsoTransactionRecord): Promise<void> {
+export async function insertSsoTransaction(db: Kysely<DB>, t: SsoTransaction): Promise<void> {
   await db
     .insertInto('sso_transactions')
     .values({
@@ -31,7 +20,7 @@ export async function insertSsoTransaction(db: Kysely<DB>, t: SsoTransactionReco
     .execute();
 }
 
-export async function findSsoTransaction(db: Kysely<DB>, id: string): Promise<(SsoTransactionRecord & { consumedAt: number | null }) | undefined> {
+export async function findSsoTransaction(db: Kysely<DB>, id: string): Promise<StoredSsoTransaction | undefined> {
   const row = await db.selectFrom('sso_transactions').selectAll().where('id', '=', id).executeTakeFirst();
   return (
     row && {
@@ -49,61 +38,87 @@ export async function findSsoTransaction(db: Kysely<DB>, id: string): Promise<(S
   );
 }
 
-/** Marks the transaction used; true only for the one caller that did (a response answers once). */
-export async function consumeSsoTransaction(db: Kysely<DB>, id: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('sso_transactions')
-    .set({ consumed_at: now })
-    .where('id', '=', id)
-    .where('consumed_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+/** One write of a login's commit; `refusal` when it must change exactly one row for the login to go on. */
+export interface LoginCommitWrite {
+  query: CompiledQuery;
+  refusal?: Exclude<LoginCommitOutcome, 'COMMITTED'>;
 }
 
-/** Records an assertion as used; false when it already was (a replay, on any instance). */
-export async function recordUsedAssertion(db: Kysely<DB>, key: string, expiresAt: number): Promise<boolean> {
-  const result = await db.insertInto('used_assertions').values({ key, expires_at: expiresAt }).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+/**
+ * The writes that complete a login, in this order, for one database transaction: the assertion's
+ * unique key first (of two commits of one assertion the second waits on it, then finds it), then
+ * the sign-in marked used (once, and only while unexpired), the token, and the success.
+ */
+export function loginCommitWrites(db: Kysely<DB>, commit: LoginCommit): LoginCommitWrite[] {
+  const writes: LoginCommitWrite[] = [
+    {
+      query: db.insertInto('used_assertions').values({ key: commit.usedAssertion.key, expires_at: commit.usedAssertion.expiresAt }).onConflict((oc) => oc.column('key').doNothing()).compile(),
+      refusal: 'REPLAY',
+    },
+  ];
+  if (commit.transactionId !== null) {
+    writes.push({
+      query: db
+        .updateTable('sso_transactions')
+        .set({ consumed_at: commit.now })
+        .where('id', '=', commit.transactionId)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', commit.now)
+        .compile(),
+      refusal: 'REQUEST_ALREADY_USED',
+    });
+  }
+  if (commit.token) writes.push({ query: tokenInsert(db, commit.token).compile() });
+  writes.push({ query: signInEventInsert(db, commit.success).compile() });
+  return writes;
 }
 
-export async function insertSsoToken(
-  db: Kysely<DB>,
-  t: { tokenHash: string; accountId: string; applicationId: string; attributes: string; createdAt: number; expiresAt: number },
-): Promise<void> {
-  await db
-    .insertInto('sso_tokens')
-    .values({
-      token_hash: t.tokenHash,
-      account_id: t.accountId,
-      application_id: t.applicationId,
-      attributes: t.attributes,
-      created_at: t.createdAt,
-      expires_at: t.expiresAt,
-      consumed_at: null,
-    })
-    .execute();
+function tokenInsert(db: Kysely<DB>, t: IssuedToken) {
+  return db.insertInto('sso_tokens').values({
+    token_hash: t.tokenHash,
+    account_id: t.accountId,
+    application_id: t.applicationId,
+    attributes: JSON.stringify(t.attributes),
+    created_at: t.createdAt,
+    expires_at: t.expiresAt,
+    consumed_at: null,
+  });
 }
 
-export async function findSsoToken(db: Kysely<DB>, tokenHash: string) {
-  const row = await db.selectFrom('sso_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-  return row && { accountId: row.account_id, applicationId: row.application_id, attributes: row.attributes, expiresAt: row.expires_at, consumedAt: row.consumed_at };
+function signInEventInsert(db: Kysely<DB>, e: SignInEvent) {
+  return db.insertInto('sso_events').values({
+    account_id: e.accountId,
+    customer_id: e.customerId,
+    application_id: e.applicationId,
+    at: e.at,
+    outcome: e.outcome,
+    reason: e.reason,
+    assertion_id: e.assertionId,
+    request_id: e.requestId,
+    detail: e.detail,
+  });
 }
 
-/** Single use under races: only one exchange can flip consumed_at. */
-export async function consumeSsoToken(db: Kysely<DB>, tokenHash: string, now: number): Promise<boolean> {
-  const result = await db
+/**
+ * Uses up an unexpired, unused token of this owner and returns its attributes (JSON), in one
+ * statement: of two exchanges of one token only one can flip consumed_at, and a token asked for
+ * by another owner stays unused.
+ */
+export async function consumeSsoToken(db: Kysely<DB>, tokenHash: string, owner: TokenOwner, now: number): Promise<string | undefined> {
+  const row = await db
     .updateTable('sso_tokens')
     .set({ consumed_at: now })
     .where('token_hash', '=', tokenHash)
     .where('consumed_at', 'is', null)
     .where('expires_at', '>', now)
+    .where(owner.kind === 'application' ? 'application_id' : 'account_id', '=', owner.kind === 'application' ? owner.applicationId : owner.accountId)
+    .returning('attributes')
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return row?.attributes;
 }
 
-export async function insertSsoEvent(db: Kysely<DB>, e: Omit<SsoEventsTable, 'id'>): Promise<void> {
-  await db.insertInto('sso_events').values(e).execute();
+export async function insertSsoEvent(db: Kysely<DB>, e: SignInEvent): Promise<void> {
+  await signInEventInsert(db, e).execute();
 }
 
 export interface SsoEventRecord {

@@ -19,6 +19,7 @@ import type { Actor } from '../actor.js';
 import type { CustomerViewCache } from '../connections/customer-view-cache.js';
 import { checkConnectionMultiplexing } from '../connections/multiplexing.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { Application } from '../model.js';
 import { parseInput } from '../validation.js';
 import {
   applicationInput,
@@ -28,16 +29,8 @@ import {
   type ValidApplication,
 } from './application-schemas.js';
 
-interface ApplicationBase {
-  saasid: string;
-  name: string;
-  enabled: boolean;
-  createdAt: number;
-  updatedAt: number;
-}
-export type SamlApplication = ApplicationBase & { kind: 'saml' } & SamlApplicationSettings;
-export type RestApplication = ApplicationBase & { kind: 'rest' } & RestApplicationSettings;
-export type Application = SamlApplication | RestApplication;
+// Where these types lived before the domain model module; idp-metadata-service still names SamlApplication here.
+export type { Application, RestApplication, SamlApplication } from '../model.js';
 
 export function toApplication(r: ApplicationRecord): Application {
   const base = { saasid: r.id, name: r.name, enabled: r.enabled, createdAt: r.createdAt, updatedAt: r.updatedAt };

@@ -44,7 +44,8 @@ const applicationRef = z.union(
 
 /**
  * Body of `PUT …/spManaged/{idpId}`: the IdP settings (from fields, or from SAML metadata given
- * inline or by HTTPS URL) plus the app connections to add or update.
+ * inline or by HTTPS URL) plus the app connections to add or update (or, with
+ * `removeUnlistedApplications`, to set exactly).
  */
 export const putCustomerInput = z
   .strictObject({
@@ -92,6 +93,14 @@ export const putCustomerInput = z
       .array(applicationRef, { error: 'must be a list of saasids' })
       .max(MAX_APPLICATIONS_PER_PUT, `must have at most ${MAX_APPLICATIONS_PER_PUT} items`)
       .optional(),
+    /**
+     * Makes `applications` the exact set: connections not listed are removed, in the same
+     * transaction. Off by default, as in PingOne, where a PUT only adds or updates connections.
+     */
+    removeUnlistedApplications: z
+      .boolean({ error: 'must be true or false' })
+      .default(false)
+      .describe('When true, `applications` is the exact set of app connections: those not listed are removed, in the same change. Requires `applications` (`[]` removes every connection).'),
     /** Default for the listed app connections (connection multiplexing). */
     multiplexed: z.boolean({ error: 'must be true or false' }).default(true),
   })
@@ -115,6 +124,9 @@ export const putCustomerInput = z
       if (v.sloResponseUrl !== undefined && v.sloUrl === undefined) {
         ctx.addIssue({ code: 'custom', path: ['sloResponseUrl'], message: 'needs sloUrl and sloBinding' });
       }
+    }
+    if (v.removeUnlistedApplications && v.applications === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['applications'], message: 'is required with removeUnlistedApplications (the exact list; [] removes every connection)' });
     }
     const saasids = (v.applications ?? []).map((a) => (typeof a === 'string' ? a : a.saasid));
     saasids.forEach((id, i) => {

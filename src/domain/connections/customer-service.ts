@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
@@ -20,7 +21,6 @@ import {
   replaceEmailDomains,
   setAppConnectionMultiplexed,
   updateCustomer,
-  type AppConnectionRecord,
   type CustomerRecord,
 } from '../../db/repositories/customers-repository.js';
 import { AppError, validationError, type FieldError } from '../../errors.js';
@@ -28,9 +28,10 @@ import { CertificateParseError, parseCertificate, type CertificateInfo } from '.
 import { MetadataError, parseIdpMetadata, type IdpMetadata } from '../../saml/idp-metadata.js';
 import { buildSpMetadata } from '../../saml/sp-metadata.js';
 import type { Actor } from '../actor.js';
-import { toApplication, type Application } from '../applications/application-service.js';
+import { toApplication } from '../applications/application-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SigningKeyService } from '../keys/signing-key-service.js';
+import type { Application, CustomerView, IdpSettings } from '../model.js';
 import { SECURE_URL_RULE, secureUrlSchema } from '../url-rules.js';
 import { fieldErrorsFrom, parseInput } from '../validation.js';
 import { idpIdSchema, listCustomersInput, normalizeIdpId, putCustomerInput, type ListCustomersInput, type PutCustomerInput } from './customer-schemas.js';
@@ -38,39 +39,6 @@ import type { CustomerViewCache } from './customer-view-cache.js';
 import type { MetadataFetcher } from './metadata-fetcher.js';
 import { checkConnectionMultiplexing } from './multiplexing.js';
 import { acsUrlFor, spEntityIdFor } from './sp-identity.js';
-
-/** IdP settings shared by every app connection of one idpId, as stored (JSON) and returned. */
-export interface IdpSettings {
-  ssoUrl: string;
-  ssoBinding: 'redirect' | 'post';
-  certificates: CertificateInfo[];
-  slo: { url: string; responseUrl: string | null; binding: 'redirect' | 'post' } | null;
-  contactEmail: string | null;
-  metadataUrl: string | null;
-  /** Sorted. Also kept in customer_email_domains, which makes each domain belong to one customer. */
-  emailDomains: string[];
-}
-
-export interface AppConnectionView {
-  saasid: string;
-  name: string;
-  kind: Application['kind'];
-  multiplexed: boolean;
-  connectedAt: number;
-}
-
-export interface CustomerView extends IdpSettings {
-  idpId: string;
-  entityId: string;
-  enabled: boolean;
-  /** Whether IdP-initiated logins (responses that answer no request of ours) are accepted. */
-  idpInitiatedLogin: boolean;
-  /** The account's default IdP, used by IdP discovery when no email domain matches. */
-  isDefault: boolean;
-  applications: AppConnectionView[];
-  createdAt: number;
-  updatedAt: number;
-}
 
 export interface CustomerSummary {
   idpId: string;
@@ -97,6 +65,11 @@ export interface IdpConfiguration {
   signingCertificates: CertificateInfo[];
   requiredAttributes: { name: string; required: boolean }[];
   metadataXml: string;
+}
+
+export interface PutCustomerOptions {
+  /** Create only: fail with CUSTOMER_EXISTS, changing nothing, when the idpId is taken (the API's `If-None-Match: *`). */
+  createOnly?: boolean;
 }
 
 export const CUSTOMER_PAGE_MAX = 200;
@@ -142,6 +115,8 @@ export function createCustomerService(deps: {
   };
 
   const customerNotFound = (idpId: string) => new AppError('CUSTOMER_NOT_FOUND', `No customer with idpId "${idpId}" in this account.`);
+  const customerExists = (idpId: string) =>
+    new AppError('CUSTOMER_EXISTS', `A customer with idpId "${idpId}" already exists; nothing was changed.`, { fields: [{ field: 'idpId', message: 'is already used by another customer connection' }] });
 
   /** The IdP half of a PUT: from metadata (inline or fetched — before any transaction) or from fields. */
   const resolveIdp = async (valid: z.output<typeof putCustomerInput>): Promise<{ entityId: string; settings: IdpSettings }> => {
@@ -222,7 +197,7 @@ export function createCustomerService(deps: {
       enabled: record.enabled,
       idpInitiatedLogin: record.idpInitiatedLogin,
       isDefault: (await findDefaultCustomerId(db, record.accountId)) === record.id,
-      ...(record.settings as unknown as IdpSettings),
+      ...record.settings,
       applications: connections.map((c) => ({ saasid: c.applicationId, name: c.name, kind: c.kind, multiplexed: c.multiplexed, connectedAt: c.createdAt })),
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
@@ -238,9 +213,12 @@ export function createCustomerService(deps: {
   return {
     /**
      * Creates the customer or replaces its IdP settings, and adds or updates the listed app
-     * connections (never a duplicate). A PUT that would change nothing writes nothing.
+     * connections (never a duplicate); with `removeUnlistedApplications`, also removes the
+     * connections not listed. With `createOnly`, an existing customer is left as it is and the
+     * call fails with CUSTOMER_EXISTS. One transaction, one audit event; a PUT that would change
+     * nothing writes nothing.
      */
-    async putCustomer(actor: Actor, idpId: string, input: PutCustomerInput): Promise<{ created: boolean; customer: CustomerView }> {
+    async putCustomer(actor: Actor, idpId: string, input: PutCustomerInput, options: PutCustomerOptions = {}): Promise<{ created: boolean; customer: CustomerView }> {
       // Both checked before either fails, so every problem is reported at once.
       const idpCheck = idpIdInput.safeParse({ idpId });
       const bodyCheck = putCustomerInput.safeParse(input);
@@ -249,19 +227,22 @@ export function createCustomerService(deps: {
       }
       const validIdpId = idpCheck.data.idpId;
       const valid = bodyCheck.data;
+      const createOnly = options.createOnly === true;
       const idp = await resolveIdp(valid);
       const current = await findCustomerByIdpId(db, actor.accountId, validIdpId);
       const wanted = await resolveConnections(actor.accountId, valid, current === undefined);
       const domains = [...valid.emailDomains].sort();
 
-      if (current) {
+      // Whether it exists is decided inside the transaction below, not by this read.
+      if (current && !createOnly) {
         const existing = new Map((await listAppConnections(db, [current.id])).map((c) => [c.applicationId, c]));
         const unchanged =
           current.entityId === idp.entityId &&
           current.enabled === valid.enabled &&
           (valid.idpInitiatedLogin === undefined || current.idpInitiatedLogin === valid.idpInitiatedLogin) &&
-          JSON.stringify(current.settings) === JSON.stringify(idp.settings) &&
-          wanted.every((w) => existing.get(w.saasid)?.multiplexed === w.multiplexed);
+          isDeepStrictEqual(current.settings, idp.settings) &&
+          wanted.every((w) => existing.get(w.saasid)?.multiplexed === w.multiplexed) &&
+          (!valid.removeUnlistedApplications || existing.size === wanted.length);
         if (unchanged) return { created: false, customer: await view(current) };
       }
 
@@ -270,6 +251,7 @@ export function createCustomerService(deps: {
         if (!(await lockAccount(trx, actor.accountId))) throw new AppError('ACCOUNT_NOT_FOUND', 'The account does not exist.');
         // Re-read under the lock: a racing PUT of the same idpId may have created it meanwhile.
         const before = await findCustomerByIdpId(trx, actor.accountId, validIdpId);
+        if (before && createOnly) throw customerExists(validIdpId);
         const record: CustomerRecord = {
           id: before?.id ?? randomUUID(),
           accountId: actor.accountId,
@@ -277,7 +259,7 @@ export function createCustomerService(deps: {
           entityId: idp.entityId,
           enabled: valid.enabled,
           idpInitiatedLogin: valid.idpInitiatedLogin ?? before?.idpInitiatedLogin ?? true,
-          settings: idp.settings as unknown as Record<string, unknown>,
+          settings: idp.settings,
           createdAt: before?.createdAt ?? now,
           updatedAt: now,
         };
@@ -295,25 +277,21 @@ export function createCustomerService(deps: {
           });
         }
         if (before) await updateCustomer(trx, record);
-        else await insertCustomer(trx, record);
+        // The unique (account, idpId) constraint has the last word on "does it exist".
+        else if (!(await insertCustomer(trx, record))) throw customerExists(validIdpId);
         await replaceEmailDomains(trx, actor.accountId, record.id, domains);
-        const existing = new Map((await listAppConnections(trx, [record.id])).map((c) => [c.applicationId, c]));
-        const added: AppConnectionRecord[] = [];
-        for (const w of wanted) {
-          const have = existing.get(w.saasid);
-          if (!have) {
-            const connection = { customerId: record.id, applicationId: w.saasid, multiplexed: w.multiplexed, createdAt: now };
-            await insertAppConnection(trx, actor.accountId, connection);
-            added.push(connection);
-          } else if (have.multiplexed !== w.multiplexed) {
-            await setAppConnectionMultiplexed(trx, record.id, w.saasid, w.multiplexed);
-          }
-        }
+        const connections = await setAppConnections(trx, actor.accountId, record.id, wanted, { removeUnlisted: valid.removeUnlistedApplications, now });
         await audit.record(trx, actor, {
           action: before ? 'customer.updated' : 'customer.created',
           targetKind: 'customer',
           targetId: validIdpId,
-          details: { entityId: idp.entityId, enabled: valid.enabled, idpInitiatedLogin: record.idpInitiatedLogin, applicationsAdded: added.length },
+          details: {
+            entityId: idp.entityId,
+            enabled: valid.enabled,
+            idpInitiatedLogin: record.idpInitiatedLogin,
+            ...(connections.added.length > 0 && { applicationsAdded: connections.added.join(', ') }),
+            ...(connections.removed.length > 0 && { applicationsRemoved: connections.removed.join(', ') }),
+          },
         });
         return { created: !before, record };
       });
@@ -418,6 +396,35 @@ export function createCustomerService(deps: {
       });
     },
   };
+}
+
+/**
+ * Inside putCustomer's transaction: adds the wanted connections that are missing, updates the
+ * multiplexed flag of those that differ, and (`removeUnlisted`) removes those not wanted.
+ * Returns the saasids added and removed, for the audit event.
+ */
+async function setAppConnections(
+  trx: Kysely<DB>,
+  accountId: string,
+  customerId: string,
+  wanted: { saasid: string; multiplexed: boolean }[],
+  options: { removeUnlisted: boolean; now: number },
+): Promise<{ added: string[]; removed: string[] }> {
+  const existing = new Map((await listAppConnections(trx, [customerId])).map((c) => [c.applicationId, c]));
+  const added: string[] = [];
+  for (const w of wanted) {
+    const have = existing.get(w.saasid);
+    if (!have) {
+      await insertAppConnection(trx, accountId, { customerId, applicationId: w.saasid, multiplexed: w.multiplexed, createdAt: options.now });
+      added.push(w.saasid);
+    } else if (have.multiplexed !== w.multiplexed) {
+      await setAppConnectionMultiplexed(trx, customerId, w.saasid, w.multiplexed);
+    }
+  }
+  const listed = new Set(wanted.map((w) => w.saasid));
+  const removed = options.removeUnlisted ? [...existing.keys()].filter((saasid) => !listed.has(saasid)) : [];
+  for (const saasid of removed) await deleteAppConnection(trx, customerId, saasid);
+  return { added, removed };
 }
 
 /** The attributes a group of apps needs: an attribute is required if any app requires it. */

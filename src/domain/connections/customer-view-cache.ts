@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ChangeFeed } from '../../db/change-feed.js';
 import type { DB } from '../../db/schema.js';
-import type { CustomerView } from './customer-service.js';
+import type { CustomerView } from '../model.js';
 
 export const CUSTOMERS_TOPIC = 'customers';
 const MAX_PER_ACCOUNT = 20_000;
@@ -36,7 +36,7 @@ export function createCustomerViewCache(changes: ChangeFeed) {
     remember(seenGeneration: number, accountId: string, view: CustomerView): void {
       if (seenGeneration !== generation) return;
       let views = byAccount.get(accountId);
-      if (!views) byAccount.set(accountId, (views = new Map()));
+      if (!views) byAccount.set(accountId, (views = new Map<string, CustomerView>()));
       if (views.size >= MAX_PER_ACCOUNT) views.clear();
       views.set(view.idpId, view);
     },

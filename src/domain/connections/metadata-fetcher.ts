@@ -1,6 +1,6 @@
 import dns from 'node:dns';
 import https from 'node:https';
-import net from 'node:net';
+import type net from 'node:net';
 import { AppError } from '../../errors.js';
 import { MAX_METADATA_BYTES } from '../../saml/idp-metadata.js';
 import { addressOfUrlHost, classifyAddress, isPublicAddress } from './public-address.js';

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.js';
-import type { Application } from '../applications/application-service.js';
+import type { Application } from '../model.js';
 
 /** REST apps have no SAML identity of their own toward the app, so they count as multiplexed. */
 export function isMultiplexedApplication(app: Application): boolean {

@@ -20,16 +20,14 @@ export interface AuthenticationRequest {
  * Authenticates REST clients with HTTP Basic. A secret verified once is served from memory after
  * that (no slow hash per request); a miss is throttled per source address, per (client ID,
  * address) and by a per-client-ID ceiling that never refuses an address with no failures for that
- * client ID, before the slow hash runs. Last-used times are gathered in memory and written in batches.
+ * client ID, before the slow hash runs. Last-used times are gathered in memory and written in
+ * batches by `flushLastUsed`, which the server's background jobs call (src/jobs.ts) and services' close calls once more.
  */
 export interface ClientAuthenticator {
   authenticate(request: AuthenticationRequest): Promise<Principal>;
-  /** Writes the gathered last-used times now (also done every few seconds and on close). */
+  /** Writes the gathered last-used times; a failure is logged and those times are dropped. */
   flushLastUsed(): Promise<void>;
-  close(): Promise<void>;
 }
-
-const LAST_USED_FLUSH_MS = 5_000;
 
 /** A principal and the secret (of the header's candidates) that proved it. */
 interface Verified {
@@ -59,7 +57,6 @@ export function createClientAuthenticator(deps: {
       logger.warn({ err: error }, 'could not record credential last-used times');
     }
   };
-  const timer = setInterval(() => void flushLastUsed(), LAST_USED_FLUSH_MS).unref();
 
   const accepted = (principal: Principal) => {
     lastUsed.set(principal.credentialId, clock.now());
@@ -154,9 +151,5 @@ export function createClientAuthenticator(deps: {
       return accepted(verified.principal);
     },
     flushLastUsed,
-    async close() {
-      clearInterval(timer);
-      await flushLastUsed();
-    },
   };
 }

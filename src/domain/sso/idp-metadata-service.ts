@@ -16,7 +16,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The Issuer of the assertions a SAML app receives: one shared entity ID (or the app's own) for
  * a multiplexed app, the customer's IdP entity ID otherwise. Must stay the same rule as
- * deliverToSamlApp in sso-service.ts.
+ * assertionForSamlApp in deliveries.ts.
  */
 export function issuerToApp(app: SamlApplication, customerEntityId: string, sharedIdpEntityId: string): string {
   return app.multiplexed ? (app.customEntityId ?? sharedIdpEntityId) : customerEntityId;

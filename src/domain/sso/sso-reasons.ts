@@ -1,6 +1,6 @@
 import type { SamlRejectReason } from '../../saml/saml-reasons.js';
 
-/** Reasons the SSO runtime itself gives (sso-service.ts), besides the SAML checks it passes through. */
+/** Reasons the SSO runtime itself gives (its steps: initsso-flow.ts, acs-flow.ts), besides the SAML checks it passes through. */
 export type SsoRuntimeReason =
   | 'UNKNOWN_APPLICATION'
   | 'APPLICATION_DISABLED'

@@ -1,7 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Principal } from '../../domain/credentials/verified-credential-cache.js';
-import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { jsonErrorHandler, sendJsonError } from './json-errors.js';
 import { noRouteError } from '../allowed-methods.js';
@@ -10,18 +8,6 @@ import { registerSpManagedRoutes } from './sp-managed-routes.js';
 
 /** Base path of the Customer Connection API, as in PingOne SSO for SaaS Apps. */
 export const API_PREFIX = '/web-portal/rest/saas/idp/2.0';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
-
-/** The authenticated principal of an API request; the auth hook guarantees it is there. */
-export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Authenticate with HTTP Basic.');
-  return request.principal;
-}
 
 /** Everything under the API prefix: HTTP Basic on every request (unknown paths too), JSON errors. */
 export async function apiPlugin(app: FastifyInstance, options: { services: Services }): Promise<void> {

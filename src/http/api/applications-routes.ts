@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Application } from '../../domain/applications/application-service.js';
+import type { Application } from '../../domain/model.js';
 import type { Services } from '../../services.js';
-import { principalOf } from './api-plugin.js';
+import { principalOf } from './api-actor.js';
 import { applicationBody, iso } from './api-schemas.js';
 import { errorResponses, jsonResponse } from './openapi-responses.js';
 

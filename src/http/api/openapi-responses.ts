@@ -16,6 +16,7 @@ const errorStatuses = {
   401: { summary: 'Missing or wrong credentials; sent with `WWW-Authenticate: Basic`', codes: ['AUTHENTICATION_REQUIRED', 'INVALID_CREDENTIALS', 'MALFORMED_AUTHORIZATION'] },
   404: { summary: 'Not found', codes: [] },
   409: { summary: 'Conflicts with what exists', codes: [] },
+  412: { summary: 'A condition of the request (`If-None-Match: *`) does not hold; nothing was changed', codes: ['PRECONDITION_FAILED'] },
   413: { summary: 'The request body is too large', codes: ['BODY_TOO_LARGE'] },
   414: { summary: 'A path parameter is too long', codes: ['URI_TOO_LONG'] },
   415: { summary: 'The request body is not `application/json`', codes: ['UNSUPPORTED_MEDIA_TYPE'] },

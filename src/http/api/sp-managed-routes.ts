@@ -2,17 +2,23 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listCustomersInput, putCustomerInput } from '../../domain/connections/customer-schemas.js';
-import type { CustomerView } from '../../domain/connections/customer-service.js';
-import { AppError } from '../../errors.js';
+import type { CustomerView } from '../../domain/model.js';
+import { AppError, isAppError } from '../../errors.js';
 import { CUSTOMER_PUT_BODY_LIMIT } from '../body-limits.js';
 import type { Services } from '../../services.js';
-import { principalOf } from './api-plugin.js';
 import { customerBody, customerPageBody, idpConfigurationBody, iso } from './api-schemas.js';
 import { errorResponses, jsonResponse } from './openapi-responses.js';
-import { apiActor } from './api-actor.js';
+import { apiActor, principalOf } from './api-actor.js';
 
 const idpIdParam = z.object({ idpId: z.string().describe('The customer IdP id, URL-encoded (e.g. customer001.com); compared in Unicode NFC, so either form of an accented idpId names the same customer') });
 const tags = ['Customer connections'];
+/** Conditional PUT (RFC 9110 §13.1.2): only `*` is meaningful here, as customers carry no ETags. */
+const putCustomerHeaders = z.looseObject({
+  'if-none-match': z
+    .string()
+    .optional()
+    .describe('`*` to create only: when the customer already exists, nothing is changed and the answer is 412 PRECONDITION_FAILED.'),
+});
 /** The SAML metadata media type (SAML 2.0 Metadata §4.1.1, registered with IANA). */
 const SAML_METADATA_TYPE = 'application/samlmetadata+xml';
 /** Every operation on one customer: its idpId is checked, then looked up. */
@@ -73,23 +79,31 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
         operationId: 'putCustomer',
         summary: 'Create or update a customer and its app connections',
         description:
-          'Idempotent. Creates the customer IdP (201) or replaces its settings (200). IdP settings come from fields, or from SAML metadata (`metadataXml`, or an https `metadataUrl`). `applications` lists saasids to connect (omitted on create: every enabled application); existing connections are never duplicated. A repeated PUT changes nothing.',
+          'Idempotent. Creates the customer IdP (201) or replaces its settings (200). IdP settings come from fields, or from SAML metadata (`metadataXml`, or an https `metadataUrl`). `applications` lists saasids to connect (omitted on create: every enabled application); existing connections are never duplicated, and connections not listed are kept unless `removeUnlistedApplications` is true. A repeated PUT changes nothing. Send `If-None-Match: *` to create only: if the customer exists, nothing changes and the answer is 412 `PRECONDITION_FAILED`. Each PUT is one transaction with one audit event.',
         tags,
         params: idpIdParam,
+        headers: putCustomerHeaders,
         body: putCustomerInput,
         response: {
           200: jsonResponse('The customer was updated (or already had these settings)', customerBody),
           201: jsonResponse('The customer was created', customerBody),
-          ...errorResponses([400, 401, 404, 409, 413, 414, 415, 429, 503], {
+          ...errorResponses([400, 401, 404, 409, 412, 413, 414, 415, 429, 503], {
             400: ['VALIDATION_FAILED', 'METADATA_INVALID', 'METADATA_FETCH_FAILED', 'MALFORMED_REQUEST'],
             404: ['APPLICATION_NOT_FOUND'],
             409: ['CUSTOMER_CONFLICT', 'MULTIPLEXING_NOT_ALLOWED'],
+            412: ['PRECONDITION_FAILED'],
           }),
         },
       },
     },
     async (request, reply) => {
-      const { created, customer } = await services.customers.putCustomer(apiActor(request), request.params.idpId, request.body);
+      const createOnly = request.headers['if-none-match'] === '*';
+      const { created, customer } = await services.customers.putCustomer(apiActor(request), request.params.idpId, request.body, { createOnly }).catch((error: unknown) => {
+        // RFC 9110 §13.1.2: `If-None-Match: *` on a resource that exists is a failed precondition.
+        throw isAppError(error) && error.code === 'CUSTOMER_EXISTS'
+          ? new AppError('PRECONDITION_FAILED', `A customer with idpId "${request.params.idpId}" already exists (If-None-Match: *); nothing was changed.`)
+          : error;
+      });
       return reply.code(created ? 201 : 200).send(customerJson(customer));
     },
   );

@@ -1,5 +1,5 @@
 import type { ApplicationInput } from '../../domain/applications/application-schemas.js';
-import type { Application } from '../../domain/applications/application-service.js';
+import type { Application } from '../../domain/model.js';
 import type { SpMetadata } from '../../saml/sp-metadata-parse.js';
 import { checked, groupFieldErrors, linesOf } from './forms.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Application } from '../../domain/applications/application-service.js';
+import type { Application } from '../../domain/model.js';
 import { CUSTOMER_PAGE_MAX } from '../../domain/connections/customer-service.js';
 import { idpMetadataUrl, initSsoUrl } from '../../domain/sso/idp-metadata-service.js';
 import { AppError, isAppError } from '../../errors.js';

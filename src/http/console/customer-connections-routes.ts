@@ -1,10 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
-import type { Application } from '../../domain/applications/application-service.js';
-import type { CustomerView } from '../../domain/connections/customer-service.js';
-import { idpIdSchema, putCustomerInput } from '../../domain/connections/customer-schemas.js';
-import { fieldErrorsFrom } from '../../domain/validation.js';
-import { AppError, isAppError } from '../../errors.js';
+import type { Application, CustomerView } from '../../domain/model.js';
+import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { METADATA_FORM_BODY_LIMIT } from './applications-routes.js';
 import { adminActor } from './console-session.js';
@@ -58,22 +55,18 @@ export function registerCustomerConnectionRoutes(app: FastifyInstance, services:
   ) => sendPage(reply, customerFormPage(chromeOf(request, reply), p), status);
 
   /**
-   * Saves the form with putCustomer. When editing, connections the admin cleared are removed
-   * afterwards: PUT only adds or updates connections.
+   * Saves the form with one putCustomer: the ticked applications become exactly the customer's
+   * connections; adding never replaces an existing customer (the service refuses it atomically).
    */
   const save = async (request: FastifyRequest, reply: FastifyReply, values: CustomerFormValues, applications: Application[], current: CustomerView | undefined) => {
     const prepared = customerInputOf(values);
-    const actor = adminActor(request);
-    const outcome = await submitForm(async () => {
-      const result = await services.customers.putCustomer(actor, values.idpId, prepared.input);
-      const kept = new Set(prepared.connected);
-      for (const connection of current?.applications ?? []) {
-        if (!kept.has(connection.saasid)) await services.customers.removeAppConnection(actor, values.idpId, connection.saasid);
-      }
-      return result;
-    });
+    const outcome = await submitForm(() =>
+      services.customers.putCustomer(adminActor(request), values.idpId, { ...prepared.input, removeUnlistedApplications: true }, { createOnly: current === undefined }),
+    );
     if (!outcome.ok) {
-      return renderForm(request, reply, { customer: current, values, applications, errors: customerFieldErrors(outcome.fields, prepared), error: outcome.message }, outcome.status);
+      const exists = outcome.code === 'CUSTOMER_EXISTS';
+      const errors = exists ? { idpId: 'is already used by another customer connection; edit that one instead' } : customerFieldErrors(outcome.fields, prepared);
+      return renderForm(request, reply, { customer: current, values, applications, errors, error: outcome.message }, outcome.status);
     }
     return reply.redirect(`${customerPath(values.idpId)}?notice=${current ? 'saved' : 'created'}`, 303);
   };
@@ -109,29 +102,6 @@ export function registerCustomerConnectionRoutes(app: FastifyInstance, services:
   app.post(`${CUSTOMERS_PATH}/new`, { ...csrf, bodyLimit: METADATA_FORM_BODY_LIMIT }, async (request, reply) => {
     const applications = await applicationsOf(request);
     const values = valuesFrom(request, applications, formOf(request).idpId ?? '');
-    // PUT creates or replaces; "Add" must not silently replace an existing customer.
-    const existing = await services.customers.getCustomer(accountOf(request), values.idpId).catch((error: unknown) => {
-      if (isAppError(error) && (error.code === 'CUSTOMER_NOT_FOUND' || error.code === 'VALIDATION_FAILED')) return undefined;
-      throw error;
-    });
-    if (existing) {
-      return renderForm(
-        request,
-        reply,
-        { values, applications, errors: { idpId: 'is already used by another customer connection; edit that one instead' }, error: `A customer with idpId "${values.idpId}" already exists.` },
-        409,
-      );
-    }
-    // The service checks the idpId before the body; the console shows every problem at once.
-    const idpId = idpIdSchema.safeParse(values.idpId);
-    if (!idpId.success) {
-      const prepared = customerInputOf(values);
-      const body = putCustomerInput.safeParse(prepared.input);
-      const fields = Object.fromEntries(
-        [...fieldErrorsFrom(idpId.error).map((f) => ({ ...f, field: 'idpId' })), ...(body.success ? [] : fieldErrorsFrom(body.error))].map((f) => [f.field, f.message]),
-      );
-      return renderForm(request, reply, { values, applications, errors: customerFieldErrors(fields, prepared), error: 'The request has invalid fields.' }, 400);
-    }
     return save(request, reply, values, applications, undefined);
   });
 

@@ -1,6 +1,5 @@
-import type { Application } from '../../domain/applications/application-service.js';
+import type { Application, CustomerView } from '../../domain/model.js';
 import type { PutCustomerInput } from '../../domain/connections/customer-schemas.js';
-import type { CustomerView } from '../../domain/connections/customer-service.js';
 import { checked, groupFieldErrors } from './forms.js';
 
 export type IdpSource = 'fields' | 'metadataXml' | 'metadataUrl';

@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SsoFailure } from '../../errors.js';
-import type { BrowserStep } from '../../domain/sso/sso-service.js';
+import type { BrowserStep } from '../../domain/sso/sso-pipeline.js';
 import type { Services } from '../../services.js';
 import { MAX_RESPONSE_BYTES } from '../../saml/response-validation.js';
 import { toAppError } from '../to-app-error.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toJavaProperties } from '../../domain/sso/java-properties.js';
-import type { TokenAttributes } from '../../domain/sso/sso-service.js';
+import type { TokenAttributes } from '../../domain/sso/sso-store.js';
 import type { Services } from '../../services.js';
 import { errorResponses, jsonResponse } from '../api/openapi-responses.js';
 import { jsonErrorHandler } from '../api/json-errors.js';

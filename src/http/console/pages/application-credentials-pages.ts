@@ -1,4 +1,4 @@
-import type { Application } from '../../../domain/applications/application-service.js';
+import type { Application } from '../../../domain/model.js';
 import { DESCRIPTION_MAX_LENGTH } from '../../../domain/credentials/credential-schemas.js';
 import { APPLICATION_CREDENTIAL_LIMIT_MESSAGE, MAX_APPLICATION_CREDENTIALS, type CredentialView } from '../../../domain/credentials/credential-service.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';

@@ -1,4 +1,4 @@
-import type { Application } from '../../../domain/applications/application-service.js';
+import type { Application } from '../../../domain/model.js';
 import { MAX_REQUIRED_ATTRIBUTES } from '../../../domain/applications/application-schemas.js';
 import type { SigningKeyView } from '../../../domain/keys/signing-key-service.js';
 import { SECURE_URL_RULE } from '../../../domain/url-rules.js';

@@ -1,8 +1,8 @@
-import type { Application } from '../../../domain/applications/application-service.js';
+import type { Application, CustomerView } from '../../../domain/model.js';
 import { isMultiplexedApplication } from '../../../domain/connections/multiplexing.js';
 import { IDP_ID_MAX_LENGTH, MAX_CERTIFICATES, MAX_EMAIL_DOMAINS } from '../../../domain/connections/customer-schemas.js';
 import { SINGLE_LOGOUT_NOT_YET } from '../../../domain/single-logout.js';
-import type { CustomerSummary, CustomerView, IdpConfiguration } from '../../../domain/connections/customer-service.js';
+import type { CustomerSummary, IdpConfiguration } from '../../../domain/connections/customer-service.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
 import type { SsoLogPage } from '../../../domain/sso/sso-log.js';
