@@ -44,6 +44,8 @@ beforeAll(async () => {
   connectionApiCredentialId = connectionApi.credential.id;
   const appCredential = await app.services.credentials.createApplicationCredential(actor, { saasid: rest.saasid, description: 'Billing backend' });
   const renewal = await app.services.signingKeys.addRenewalKey(actor);
+  // An invited customer (a setup link, no IdP saved yet): its row in the customer list and its setup-links page.
+  await app.services.setupLinks.createSetupLink(actor, 'invited.example', { contactEmail: 'it-admin@invited.example' });
   const key = await customerIdpKey();
   await app.services.customers.putCustomer(actor, LONG_IDP_ID, {
     entityId: CUSTOMER_IDP,
@@ -86,12 +88,14 @@ beforeAll(async () => {
     '/console/applications/new/:kind': ['/console/applications/new/rest', '/console/applications/new/saml'],
     '/console/applications/:saasid': [`/console/applications/${rest.saasid}`, `/console/applications/${saml.saasid}`],
     '/console/applications/:saasid/delete': [`/console/applications/${rest.saasid}/delete`],
+    '/console/applications/:saasid/test': [`/console/applications/${rest.saasid}/test`],
     '/console/customer-connections/idp/:idpId': [`/console/customer-connections/idp/${idp}`, `/console/customer-connections/idp/${POST_IDP_ID}`],
     '/console/customer-connections/idp/:idpId/sign-in-log': [`/console/customer-connections/idp/${idp}/sign-in-log`],
     '/console/customer-connections/idp/:idpId/edit': [`/console/customer-connections/idp/${idp}/edit`],
     '/console/customer-connections/idp/:idpId/delete': [`/console/customer-connections/idp/${idp}/delete`],
     '/console/customer-connections/idp/:idpId/applications/:saasid/remove': [`/console/customer-connections/idp/${idp}/applications/${rest.saasid}/remove`],
     '/console/customer-connections/idp/:idpId/configuration': [`/console/customer-connections/idp/${idp}/configuration`],
+    '/console/customer-connections/idp/:idpId/setup-links': [`/console/customer-connections/idp/${idp}/setup-links`, '/console/customer-connections/idp/invited.example/setup-links'],
   };
 }, 120_000);
 

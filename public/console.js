@@ -6,16 +6,20 @@ document.addEventListener('click', async (event) => {
   const source = document.getElementById(button.getAttribute('data-copy'));
   if (!source) return;
   try {
-    await navigator.clipboard.writeText(source.textContent.trim());
+    // A read-only input (a one-time secret shown for selecting by hand) holds its text as a value.
+    await navigator.clipboard.writeText((source instanceof HTMLInputElement ? source.value : source.textContent).trim());
     button.textContent = 'Copied';
     const announcer = document.getElementById('copy-announcer');
     if (announcer) announcer.textContent = button.getAttribute('data-copied') || 'Copied';
   } catch {
-    const range = document.createRange();
-    range.selectNodeContents(source);
-    const selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
+    if (source instanceof HTMLInputElement) source.select();
+    else {
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
     button.textContent = 'Press Ctrl+C';
   }
   setTimeout(() => { button.textContent = 'Copy'; }, 2000);

@@ -22,6 +22,8 @@ import { noRouteError } from './http/allowed-methods.js';
 import { DEFAULT_BODY_LIMIT } from './http/body-limits.js';
 import { consolePlugin, sendConsoleNotFound } from './http/console/console-plugin.js';
 import { ssoPlugin } from './http/sso/sso-plugin.js';
+import { portalPlugin } from './http/portal/portal-plugin.js';
+import { testResultRoute } from './http/portal/test-sign-in-routes.js';
 import { createServices, type Services } from './services.js';
 
 const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
@@ -94,6 +96,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const csrfHmacKey = await getOrCreateSetting(database.db, 'csrf_hmac_key', () => randomBytes(32).toString('base64url'));
   await app.register(ssoPlugin, { services, publicUrl: config.publicUrl });
   await app.register(consolePlugin, { services, clock, publicUrl: config.publicUrl, csrfHmacKey });
+  await app.register(portalPlugin, { services, publicUrl: config.publicUrl, csrfHmacKey });
+  // Beside the portal, outside its setup link check: this path carries no secret.
+  await app.register(testResultRoute, { publicUrl: config.publicUrl });
 
   // A path that exists with other methods answers 405 with `Allow` (RFC 9110 §15.5.6), else 404.
   app.setNotFoundHandler((request, reply) => {

@@ -39,7 +39,32 @@ const envSchema = z.object({
   METADATA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   METADATA_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   METADATA_FETCH_CA_FILE: z.string().min(1).optional(),
+  METADATA_REFRESH_HOURS: z.coerce.number().min(0.25).max(24 * 30).default(12),
+  METADATA_REFRESH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  METADATA_REFRESH_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(20),
   SHARED_IDP_ENTITY_ID: z.string().min(1).max(1024).default('PingConnect'),
+  // Messages name the rule, never the value: SMTP_URL holds the mail server's password.
+  SMTP_URL: z
+    .string()
+    .max(2048)
+    .refine((v) => {
+      try {
+        const url = new URL(v);
+        return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, 'must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.com:587')
+    .optional(),
+  SMTP_FROM: z
+    .string()
+    .max(320)
+    .refine((v) => z.email().safeParse(v.match(/<([^<>]+)>$/)?.[1] ?? v).success, 'must be an email address, or a name and an address such as "Acme SaaS <sso@example.com>"')
+    .optional(),
+  SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+}).superRefine((e, ctx) => {
+  if (e.SMTP_URL !== undefined && e.SMTP_FROM === undefined) ctx.addIssue({ code: 'custom', path: ['SMTP_FROM'], message: 'is required with SMTP_URL (the sender address of invitations)' });
+  if (e.SMTP_FROM !== undefined && e.SMTP_URL === undefined) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required with SMTP_FROM (the mail server to send through)' });
 });
 
 export interface Config {
@@ -64,8 +89,12 @@ export interface Config {
   readonly signInFailuresPerEmailPerMinute: number;
   readonly sessionTtlMs: number;
   readonly metadataFetch: { timeoutMs: number; allowPrivateAddresses: boolean; caFile: string | undefined };
+  /** Connections configured by metadata URL are fetched again every `intervalMs` (jittered), at most `concurrency` at a time and `perSecond` started per second per instance. */
+  readonly metadataRefresh: { intervalMs: number; concurrency: number; perSecond: number };
   /** Issuer of assertions to multiplexed SAML apps (PingOne used "PingConnect"). */
   readonly sharedIdpEntityId: string;
+  /** The mail server invitations are sent through; undefined when SMTP_URL is not set (copy the text instead). */
+  readonly smtp: { url: string; from: string; timeoutMs: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -103,5 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     sharedIdpEntityId: e.SHARED_IDP_ENTITY_ID,
     metadataFetch: { timeoutMs: e.METADATA_FETCH_TIMEOUT_MS, allowPrivateAddresses: e.METADATA_FETCH_ALLOW_PRIVATE, caFile: e.METADATA_FETCH_CA_FILE },
+    metadataRefresh: { intervalMs: e.METADATA_REFRESH_HOURS * 3600_000, concurrency: e.METADATA_REFRESH_CONCURRENCY, perSecond: e.METADATA_REFRESH_PER_SECOND },
+    smtp: e.SMTP_URL !== undefined && e.SMTP_FROM !== undefined ? { url: e.SMTP_URL, from: e.SMTP_FROM, timeoutMs: e.SMTP_TIMEOUT_MS } : undefined,
   });
 }

@@ -11,13 +11,18 @@ export const JOB_INTERVALS_MS = {
   pruneSsoState: 60_000,
   /** Credentials' last-used times, gathered in memory by the client authenticator. */
   flushCredentialLastUsed: 5_000,
+  /** Looks for connections whose metadata URL is due (each is due every METADATA_REFRESH_HOURS). */
+  refreshMetadata: 60_000,
+  /** Certificate expiry notices (30, 7 and 1 days ahead); an hour late is soon enough. */
+  sendCertificateExpiryNotices: 60 * 60_000,
 } as const;
 
 /**
  * The server's background work: the change feed (cache invalidation across instances) and the
  * timed jobs above. Building services starts none of it; `serve` starts it once the server
  * listens and stops it on close. Tests run a job's work by hand instead
- * (`services.sso.pruneExpiredState()`, `services.clientAuthenticator.flushLastUsed()`).
+ * (`services.sso.pruneExpiredState()`, `services.clientAuthenticator.flushLastUsed()`,
+ * `services.metadataRefresh.runDue()`, `services.expiryNotices.sendDue()`).
  */
 export interface BackgroundJobs {
   start(): Promise<void>;
@@ -25,11 +30,17 @@ export interface BackgroundJobs {
   stop(): Promise<void>;
 }
 
-export function createBackgroundJobs(deps: { services: Pick<Services, 'sso' | 'clientAuthenticator'>; changes: ChangeFeed; logger: Logger }): BackgroundJobs {
+export function createBackgroundJobs(deps: {
+  services: Pick<Services, 'sso' | 'clientAuthenticator' | 'metadataRefresh' | 'expiryNotices'>;
+  changes: ChangeFeed;
+  logger: Logger;
+}): BackgroundJobs {
   const { services, changes, logger } = deps;
   const timed = [
     repeat('prune expired SSO state', JOB_INTERVALS_MS.pruneSsoState, () => services.sso.pruneExpiredState(), logger),
     repeat('record credential last-used times', JOB_INTERVALS_MS.flushCredentialLastUsed, () => services.clientAuthenticator.flushLastUsed(), logger),
+    repeat('refresh metadata', JOB_INTERVALS_MS.refreshMetadata, async () => void (await services.metadataRefresh.runDue()), logger),
+    repeat('send certificate expiry notices', JOB_INTERVALS_MS.sendCertificateExpiryNotices, async () => void (await services.expiryNotices.sendDue()), logger),
   ];
   return {
     async start() {

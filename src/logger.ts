@@ -10,8 +10,11 @@ const SECRET_QUERY = /([?&](?:token|secret|client_secret|password)=)[^&#]*/gi;
  */
 const TOKEN_EXCHANGE_PATH = /^(\/+sso\/+TXS\/+2\.0\/+[^/?#]*\/+)[^?#]+/i;
 
+/** A customer setup link (`/setup/{secret}/…`, src/domain/setup-links): its secret opens the portal. */
+const SETUP_LINK_PATH = /^(\/+setup\/+)[^/?#]+/i;
+
 export function redactUrl(url: string): string {
-  return url.replace(TOKEN_EXCHANGE_PATH, '$1[REDACTED]').replace(SECRET_QUERY, '$1[REDACTED]');
+  return url.replace(TOKEN_EXCHANGE_PATH, '$1[REDACTED]').replace(SETUP_LINK_PATH, '$1[REDACTED]').replace(SECRET_QUERY, '$1[REDACTED]');
 }
 
 /**

@@ -10,8 +10,11 @@ import { createCredentialService } from './domain/credentials/credential-service
 import { createVerifiedCredentialCache } from './domain/credentials/verified-credential-cache.js';
 import fs from 'node:fs';
 import { createApplicationService } from './domain/applications/application-service.js';
+import { createSpMetadataService } from './domain/connections/sp-metadata-service.js';
 import { createCustomerService } from './domain/connections/customer-service.js';
 import { createCustomerViewCache } from './domain/connections/customer-view-cache.js';
+import { createMetadataRefresh } from './domain/connections/metadata-refresh.js';
+import { createExpiryNotices } from './domain/keys/expiry-notices.js';
 import { createMetadataFetcher, defaultMetadataFetcherOptions } from './domain/connections/metadata-fetcher.js';
 import { createSigningKeyService } from './domain/keys/signing-key-service.js';
 import { createIdpMetadataService } from './domain/sso/idp-metadata-service.js';
@@ -22,6 +25,12 @@ import { createThrottle } from './domain/throttle/throttle.js';
 import { createAddressRateLimiter } from './domain/throttle/address-rate-limiter.js';
 import { createFormSubmissions } from './domain/form-submissions.js';
 import { createBrandingService } from './domain/branding/branding-service.js';
+import { createTestIdpService } from './domain/test-idp/test-idp-service.js';
+import { createPortalSettingsService } from './domain/setup-links/portal-settings-service.js';
+import { createSetupLinkService } from './domain/setup-links/setup-link-service.js';
+import { createTestSignInService } from './domain/setup-links/test-sign-in-service.js';
+import { createCustomerInvitationService } from './domain/invitations/customer-invitation-service.js';
+import { createSmtpMailer } from './mail/smtp-mailer.js';
 
 /** Composition root: every domain service, built with explicit dependencies and no singletons. */
 export function createServices(deps: { config: Config; database: Database; clock: Clock; logger: Logger }) {
@@ -50,10 +59,14 @@ export function createServices(deps: { config: Config; database: Database; clock
     allowPrivateAddresses: config.metadataFetch.allowPrivateAddresses,
     ca: config.metadataFetch.caFile ? fs.readFileSync(config.metadataFetch.caFile, 'utf8') : undefined,
   });
+  const customers = createCustomerService({ db, clock, audit, signingKeys, fetchMetadata, publicUrl: config.publicUrl, views: customerViews });
+  const accounts = createAccountService({ db, clock, audit });
+  const portalSettings = createPortalSettingsService({ db, clock, audit });
+  const setupLinks = createSetupLinkService({ db, clock, audit, customers, signingKeys, portalSettings, publicUrl: config.publicUrl });
   const sso = createSsoService({ store: createSsoStore(database), clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger });
   return {
     audit,
-    accounts: createAccountService({ db, clock, audit }),
+    accounts,
     admins: createAdminService({
       db,
       clock,
@@ -69,14 +82,52 @@ export function createServices(deps: { config: Config; database: Database; clock
     credentials,
     clientAuthenticator,
     applications: createApplicationService({ db, clock, audit, revokeApplicationCredentials: credentials.revokeApplicationCredentials, customerViews }),
-    customers: createCustomerService({ db, clock, audit, signingKeys, fetchMetadata, publicUrl: config.publicUrl, views: customerViews }),
+    customers,
+    /** Customer setup links and the self-service portal behind them. */
+    setupLinks,
+    /** The portal's "Test sign-in" and its latest result. */
+    testSignIns: createTestSignInService({ db, customers, sso }),
+    /** Account › Customer portal: whether customers' IT admins may activate their connection. */
+    portalSettings,
+    /** Customer Email Invitation: a setup link and its message, mailed through SMTP_URL (which opens nothing until a send). */
+    invitations: createCustomerInvitationService({
+      db,
+      clock,
+      audit,
+      accounts,
+      customers,
+      setupLinks,
+      mailer: config.smtp && createSmtpMailer(config.smtp),
+      publicUrl: config.publicUrl,
+    }),
     signingKeys,
     sso,
     /** Per-address fairness for initsso, discovery and the ACS (per instance, in memory). */
     ssoRequestLimiter: createAddressRateLimiter({ clock, perMinute: config.ssoRequestRate.perMinute, burst: config.ssoRequestRate.burst }),
     ssoLog: createSsoLog({ db }),
+    spMetadata: createSpMetadataService({ db, signingKeys, publicUrl: config.publicUrl }),
     idpMetadata: createIdpMetadataService({ db, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId }),
     formSubmissions: createFormSubmissions({ db, clock }),
+    /** The clock every service reads; surfaces read it too, for "days left" in answers. */
+    clock,
+    /** Scheduled refresh of connections configured by metadata URL (run by src/jobs.ts). */
+    metadataRefresh: createMetadataRefresh({ db, clock, putCustomer: customers.putCustomer, views: customerViews, logger, options: config.metadataRefresh }),
+    /** Certificate expiry notices, 30, 7 and 1 days ahead (run by src/jobs.ts). */
+    expiryNotices: createExpiryNotices({ db, clock, audit, logger }),
+    /** The built-in test IdP (docs/test-idp.md); its password checks share the console sign-in limits. */
+    testIdp: createTestIdpService({
+      db,
+      clock,
+      audit,
+      customers,
+      throttle: createThrottle({
+        db,
+        clock,
+        scope: 'test-idp',
+        limits: { perAddress: config.signInFailuresPerMinute, perIdentityAndAddress: config.signInFailuresPerMinute, perIdentity: config.signInFailuresPerEmailPerMinute },
+      }),
+      publicUrl: config.publicUrl,
+    }),
     /** Account › Branding: what the account's end users see on our sign-in pages. */
     branding: createBrandingService({ db, clock, audit }),
     /** Builds nothing running (see src/jobs.ts), so closing only writes what is gathered in memory. */

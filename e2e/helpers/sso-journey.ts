@@ -100,6 +100,8 @@ export interface SsoJourney {
   spEntityId: string;
   /** Connects a customer whose IdP is a fresh Lasso server knowing the user "alice" (alice@<idpId>). */
   connectLassoCustomer(idpId: string, options: { ssoBinding: 'redirect' | 'post'; emailDomains?: string[] }): Promise<LassoIdpServer>;
+  /** A fresh Lasso IdP for a customer that is not connected yet (the setup portal connects it), and its sign-in link on the demo app. */
+  startUnconnectedLassoIdp(idpId: string): Promise<LassoIdpServer>;
   close(): Promise<void>;
 }
 
@@ -175,6 +177,12 @@ export async function startSsoJourney(): Promise<SsoJourney> {
           users: { alice: { nameId: `alice@${idpId}`, nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', attributes: { email: [`alice@${idpId}`], groups: ['admins', 'staff'] } } },
           sign: 'both',
         });
+        idpIds.push(idpId);
+        return idp;
+      },
+      async startUnconnectedLassoIdp(idpId) {
+        const idp = await startLassoIdpServer({ entityId: `https://idp.${idpId}/saml`, keyFile: keys.keyFile, certFile: keys.certFile });
+        idps.push(idp);
         idpIds.push(idpId);
         return idp;
       },

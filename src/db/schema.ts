@@ -162,6 +162,15 @@ export interface SsoTransactionsTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+  /** The setup link whose portal started this sign-in as a test (0014); null for real sign-ins. */
+  test_setup_link_id: Generated<string | null>;
+}
+
+/** The latest test sign-in result of a setup link (0014). */
+export interface SetupLinkTestResultsTable {
+  link_id: string;
+  at: number;
+  result: string;
 }
 
 export interface UsedAssertionsTable {
@@ -185,7 +194,8 @@ export interface SsoEventsTable {
   customer_id: string | null;
   application_id: string | null;
   at: number;
-  outcome: 'success' | 'failure';
+  /** 'test': a test sign-in from the setup portal (0014), never delivered, not a login. */
+  outcome: 'success' | 'failure' | 'test';
   reason: string;
   assertion_id: string | null;
   request_id: string;
@@ -209,6 +219,78 @@ export interface AccountBrandingTable {
   updated_at: number;
 }
 
+/** A customer setup link (0011); see src/domain/setup-links. */
+export interface CustomerSetupLinksTable {
+  id: string;
+  account_id: string;
+  idp_id: string;
+  /** SHA-256 of the link's secret, base64url. */
+  secret_hash: string;
+  /** JSON list of saasids, or null. */
+  applications: string | null;
+  return_url: string | null;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  used_at: number | null;
+  last_used_from: string | null;
+  completed_at: number | null;
+  /** The invited IT admin's address, the customer's contact email when the portal creates it. */
+  contact_email: string | null;
+  /** When the portal's "Request activation" was used (the account approves activations itself). */
+  activation_requested_at: number | null;
+}
+
+/** An account's self-service portal settings (0011); absent while the account keeps the defaults. */
+export interface AccountPortalSettingsTable {
+  account_id: string;
+  /** 1: the customer's IT admin may Activate; 0: the portal only requests activation. */
+  customer_admins_may_activate: number;
+  updated_at: number;
+}
+
+/** The account's built-in test IdP (0013); absent until the account first uses it. */
+export interface TestIdpsTable {
+  account_id: string;
+  /** The idpId of the customer connection this IdP backs. */
+  idp_id: string;
+  /** The test users' password, shown to the account's admins. */
+  password: string;
+  private_key_pem: string;
+  certificate_pem: string;
+  /** JSON: test user name → attribute name → value. */
+  user_attributes: Generated<string>;
+  /** 1 when the account has turned the test IdP off. */
+  turned_off: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The metadata refresh schedule and last outcome of one customer (0012). */
+export interface MetadataRefreshTable {
+  customer_id: string;
+  account_id: string;
+  /** The URL this row is about; null when the customer is not configured by metadata URL. */
+  metadata_url: string | null;
+  customer_updated_at: number;
+  /** Null: never due (no metadata URL). */
+  next_refresh_at: number | null;
+  last_attempt_at: number | null;
+  last_success_at: number | null;
+  last_error_at: number | null;
+  last_error: string | null;
+}
+
+/** A certificate expiry notice that was sent (0012). */
+export interface CertificateExpiryNoticesTable {
+  account_id: string;
+  /** The signing key's id, or the customer's id. */
+  subject_id: string;
+  sha256_fingerprint: string;
+  threshold_days: number;
+  sent_at: number;
+}
+
 export interface DB {
   accounts: AccountsTable;
   credentials: CredentialsTable;
@@ -230,4 +312,10 @@ export interface DB {
   sso_tokens: SsoTokensTable;
   sso_events: SsoEventsTable;
   account_branding: AccountBrandingTable;
+  metadata_refresh: MetadataRefreshTable;
+  certificate_expiry_notices: CertificateExpiryNoticesTable;
+  customer_setup_links: CustomerSetupLinksTable;
+  setup_link_test_results: SetupLinkTestResultsTable;
+  account_portal_settings: AccountPortalSettingsTable;
+  test_idps: TestIdpsTable;
 }

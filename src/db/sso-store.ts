@@ -20,6 +20,7 @@ import {
   insertSsoTransaction,
   loginCommitWrites,
   pruneSsoState,
+  saveTestSignInResult,
   type LoginCommitWrite,
 } from './repositories/sso-repository.js';
 import type { Database } from './database.js';
@@ -120,6 +121,7 @@ export function createSsoStore(database: Database): SsoStore {
       }
     },
     recordSignIn: (event) => insertSsoEvent(db, event),
+    saveTestSignInResult: (result) => saveTestSignInResult(db, result),
 
     async consumeToken(tokenHash, owner, now) {
       const attributes = await consumeSsoToken(db, tokenHash, owner, now);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CertificateInfo } from '../saml/certificates.js';
+import { attributeMappingSchema, NO_ATTRIBUTE_MAPPING } from './connections/attribute-mapping.js';
 import type { RestApplicationSettings, SamlApplicationSettings } from './applications/application-schemas.js';
 
 /**
@@ -45,6 +46,8 @@ export const idpSettingsSchema = z.object({
   metadataUrl: z.string().nullable(),
   /** Sorted. Also kept in customer_email_domains, which makes each domain belong to one customer. */
   emailDomains: z.array(z.string()),
+  /** IdP attribute names → the apps' names; rows stored before mapping existed have none. */
+  attributeMapping: attributeMappingSchema.default(NO_ATTRIBUTE_MAPPING),
 });
 export type IdpSettings = z.output<typeof idpSettingsSchema>;
 
@@ -56,6 +59,19 @@ export interface AppConnectionView {
   connectedAt: number;
 }
 
+/**
+ * The scheduled refresh of a connection configured by metadata URL (src/domain/connections/
+ * metadata-refresh.ts). The settings in use are always those of the last good metadata.
+ */
+export interface MetadataRefreshStatus {
+  /** When a scheduled refresh last fetched and applied the metadata; null before the first one. */
+  lastRefreshedAt: number | null;
+  /** The last failure, while the latest attempt failed. */
+  lastError: { at: number; reason: string } | null;
+  /** When the next refresh is due; null until the schedule has picked the URL up. */
+  nextRefreshAt: number | null;
+}
+
 export interface CustomerView extends IdpSettings {
   idpId: string;
   entityId: string;
@@ -64,7 +80,11 @@ export interface CustomerView extends IdpSettings {
   idpInitiatedLogin: boolean;
   /** The account's default IdP, used by IdP discovery when no email domain matches. */
   isDefault: boolean;
+  /** The account's built-in test connection (src/domain/test-idp), backed by ssobridge's own test IdP. */
+  testIdp: boolean;
   applications: AppConnectionView[];
+  /** Null unless the connection is configured by metadata URL. */
+  metadataRefresh: MetadataRefreshStatus | null;
   createdAt: number;
   updatedAt: number;
 }

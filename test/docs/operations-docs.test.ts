@@ -71,9 +71,10 @@ describe('docs/operations.md on upgrading', () => {
     const dataDir = tempDir();
     const database = await openDatabase({ dataDir, logger: silent });
     await database.close();
-    // Undo the last migration's record and plant a clash it refuses: two customers, one idpId in NFC and NFD.
+    // Undo the records of 0010-nfc-idp-ids and later migrations (0010 is again the first a start
+    // applies) and plant a clash it refuses: two customers, one idpId in NFC and NFD.
     const sqlite = new BetterSqlite3(path.join(dataDir, 'ssobridge.sqlite'));
-    sqlite.prepare("delete from kysely_migration where name = '0010-nfc-idp-ids'").run();
+    sqlite.prepare("delete from kysely_migration where name >= '0010-nfc-idp-ids'").run();
     sqlite.prepare("insert into accounts (id, name, created_at) values ('a1', 'Acme', 1)").run();
     const customer = sqlite.prepare("insert into customers (id, account_id, idp_id, entity_id, created_at, updated_at) values (?, 'a1', ?, ?, 1, 1)");
     customer.run('c1', 'caf\u00e9.example', 'https://idp1.example/saml');

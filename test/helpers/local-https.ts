@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -16,6 +17,8 @@ export interface LocalHttpsServer {
   caFile: string;
   /** Requests seen, by path. */
   hits: Map<string, number>;
+  /** TLS connections that resumed an earlier session rather than making a full handshake. */
+  resumedSessions(): number;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,10 @@ export async function startLocalHttpsServer(routes: Record<string, Handler>): Pr
       res.end('not found');
     }
   });
+  let resumed = 0;
+  server.on('secureConnection', (socket: TLSSocket) => {
+    if (socket.isSessionReused()) resumed += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -50,6 +57,7 @@ export async function startLocalHttpsServer(routes: Record<string, Handler>): Pr
     origin: `https://127.0.0.1:${port}`,
     caFile,
     hits,
+    resumedSessions: () => resumed,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -137,6 +137,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/web-portal/rest/saas/idp/2.0/spManaged/{idpId}/setupLink": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a setup link for a customer's IT admin
+         * @description A time-limited link (default 7 days, 1 minute to 30 days) to the self-service portal, where the customer's IT admin sees our SP details and configures their IdP for this one customer. For a new idpId the customer is created, not enabled, when the IdP is first saved there. Older links stay valid unless `revokeOthers` is true. The URL is returned once; only a hash of its secret is kept.
+         */
+        post: operations["createSetupLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/web-portal/rest/saas/idp/2.0/spManaged/{idpId}/setupLinks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a customer's setup links
+         * @description Newest first, without their secrets: when each expires, was first used, last used from where, revoked or completed.
+         */
+        get: operations["listSetupLinks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/web-portal/rest/saas/idp/2.0/spManaged/{idpId}/setupLinks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a setup link
+         * @description The link is refused from its next request on. Revoking a revoked link changes nothing.
+         */
+        delete: operations["revokeSetupLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sso/TXS/2.0/1/{tokenid}": {
         parameters: {
             query?: never;
@@ -191,13 +251,37 @@ export interface components {
                 }[];
             };
         };
-        Certificate: {
+        CertificateWithExpiry: {
             pem: string;
             subject: string;
             issuer: string;
             notBefore: string;
             notAfter: string;
             sha256Fingerprint: string;
+            /** @description Whole days from this answer until notAfter: 0 on its last day, negative once expired */
+            daysLeft: number;
+        };
+        AttributeMapping: {
+            /** @description The preset the rules were filled from, if any */
+            preset: string | null;
+            /** @description IdP attribute name → the name applications receive; names no rule maps pass through unchanged */
+            rules: {
+                idpAttribute: string;
+                appAttribute: string;
+            }[];
+            /** @description The application attribute that also receives the NameID */
+            nameIdAttribute: string | null;
+        };
+        CertificateWarning: {
+            /** @enum {string} */
+            code: "CERTIFICATE_EXPIRED" | "CERTIFICATE_NOT_YET_VALID";
+            /** @description The body field that holds the certificate (`certificates.0`, or `metadataXml` / `metadataUrl`) */
+            field: string;
+            message: string;
+            subject: string;
+            sha256Fingerprint: string;
+            notBefore: string;
+            notAfter: string;
         };
         Customer: {
             idpId: string;
@@ -205,7 +289,8 @@ export interface components {
             ssoUrl: string;
             /** @enum {string} */
             ssoBinding: "redirect" | "post";
-            certificates: components["schemas"]["Certificate"][];
+            /** @description The IdP's pinned verification certificates, with the days left until each expires */
+            certificates: components["schemas"]["CertificateWithExpiry"][];
             /** @description The IdP's single logout URL. Stored for a later release: ssobridge does not perform single logout yet. */
             sloUrl: string | null;
             /** @description Where single logout responses go, when not to sloUrl. Stored for a later release: ssobridge does not perform single logout yet. */
@@ -219,7 +304,22 @@ export interface components {
             idpInitiatedLogin: boolean;
             /** @description The account's default IdP (set in the console): IdP discovery sends users here when their email domain matches no customer */
             isDefault: boolean;
+            /** @description True for the account's built-in test connection, backed by the test IdP ssobridge runs itself (docs/test-idp.md): its users are test users, never a customer's. False for every customer's own IdP */
+            testIdp: boolean;
             metadataUrl: string | null;
+            /** @description The scheduled refresh of `metadataUrl` (every METADATA_REFRESH_HOURS, see docs/operations.md); null without a metadata URL */
+            metadataRefresh: {
+                /** @description When a scheduled refresh last fetched and applied the metadata; null before the first one */
+                lastRefreshedAt: string | null;
+                /** @description The last failure, while the latest attempt failed; the connection keeps the settings of the last good metadata */
+                lastError: {
+                    at: string;
+                    reason: string;
+                } | null;
+                /** @description When the next refresh is due; null until the schedule has picked the URL up */
+                nextRefreshAt: string | null;
+            } | null;
+            attributeMapping: components["schemas"]["AttributeMapping"];
             applications: {
                 saasid: string;
                 name: string;
@@ -230,6 +330,56 @@ export interface components {
             }[];
             createdAt: string;
             updatedAt: string;
+        };
+        CustomerPutResult: {
+            idpId: string;
+            entityId: string;
+            ssoUrl: string;
+            /** @enum {string} */
+            ssoBinding: "redirect" | "post";
+            /** @description The IdP's pinned verification certificates, with the days left until each expires */
+            certificates: components["schemas"]["CertificateWithExpiry"][];
+            /** @description The IdP's single logout URL. Stored for a later release: ssobridge does not perform single logout yet. */
+            sloUrl: string | null;
+            /** @description Where single logout responses go, when not to sloUrl. Stored for a later release: ssobridge does not perform single logout yet. */
+            sloResponseUrl: string | null;
+            /** @description The single logout binding. Stored for a later release: ssobridge does not perform single logout yet. */
+            sloBinding: ("redirect" | "post") | null;
+            contactEmail: string | null;
+            emailDomains: string[];
+            enabled: boolean;
+            /** @description Whether IdP-initiated logins (responses that answer no request of ours) are accepted from this IdP; refused with IDP_INITIATED_DISABLED when false */
+            idpInitiatedLogin: boolean;
+            /** @description The account's default IdP (set in the console): IdP discovery sends users here when their email domain matches no customer */
+            isDefault: boolean;
+            /** @description True for the account's built-in test connection, backed by the test IdP ssobridge runs itself (docs/test-idp.md): its users are test users, never a customer's. False for every customer's own IdP */
+            testIdp: boolean;
+            metadataUrl: string | null;
+            /** @description The scheduled refresh of `metadataUrl` (every METADATA_REFRESH_HOURS, see docs/operations.md); null without a metadata URL */
+            metadataRefresh: {
+                /** @description When a scheduled refresh last fetched and applied the metadata; null before the first one */
+                lastRefreshedAt: string | null;
+                /** @description The last failure, while the latest attempt failed; the connection keeps the settings of the last good metadata */
+                lastError: {
+                    at: string;
+                    reason: string;
+                } | null;
+                /** @description When the next refresh is due; null until the schedule has picked the URL up */
+                nextRefreshAt: string | null;
+            } | null;
+            attributeMapping: components["schemas"]["AttributeMapping"];
+            applications: {
+                saasid: string;
+                name: string;
+                /** @enum {string} */
+                kind: "saml" | "rest";
+                multiplexed: boolean;
+                connectedAt: string;
+            }[];
+            createdAt: string;
+            updatedAt: string;
+            /** @description Saved anyway, but worth a look: each pinned IdP certificate that has expired or is not yet valid. Empty when there is nothing to say. */
+            warnings: components["schemas"]["CertificateWarning"][];
         };
         CustomerPage: {
             customers: {
@@ -250,12 +400,15 @@ export interface components {
                 acsUrl: string;
                 /** @constant */
                 acsBinding: "post";
-                signingCertificates: components["schemas"]["Certificate"][];
+                /** @description Our signing certificates (the active one, then a published renewal), with the days left until each expires */
+                signingCertificates: components["schemas"]["CertificateWithExpiry"][];
                 requiredAttributes: {
                     name: string;
                     required: boolean;
                 }[];
                 metadataXml: string;
+                /** @description Our SP entity ID URL, which answers this SP's metadata without authentication (for IdPs that import metadata by URL). The shared identity lists no requested attributes; `metadataXml` lists those of this customer's apps. */
+                spMetadataUrl: string;
             }[];
         };
         Application: {
@@ -473,26 +626,40 @@ export interface operations {
                     removeUnlistedApplications?: boolean;
                     /** @default true */
                     multiplexed?: boolean;
+                    /** @description Attribute mapping for this customer: when omitted on an update, unchanged; on create, none. */
+                    attributeMapping?: {
+                        /** @description Fills `rules` with this IdP's usual names when `rules` is omitted: okta, entra-id, google-workspace, adfs, onelogin, jumpcloud, pingfederate, keycloak */
+                        preset?: string;
+                        /** @description IdP attribute name → the name the applications receive. Names no rule maps pass through unchanged. */
+                        rules?: {
+                            /** @description The attribute name as the IdP sends it */
+                            idpAttribute: string;
+                            /** @description The name the applications receive it under */
+                            appAttribute: string;
+                        }[];
+                        /** @description Also deliver the NameID under this application attribute name */
+                        nameIdAttribute?: string | null;
+                    };
                 };
             };
         };
         responses: {
-            /** @description The customer was updated (or already had these settings) */
+            /** @description The customer was updated (or already had these settings); `warnings` names certificates that are expired or not yet valid */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"];
+                    "application/json": components["schemas"]["CustomerPutResult"];
                 };
             };
-            /** @description The customer was created */
+            /** @description The customer was created; `warnings` names certificates that are expired or not yet valid */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"];
+                    "application/json": components["schemas"]["CustomerPutResult"];
                 };
             };
             /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`, `METADATA_INVALID`, `METADATA_FETCH_FAILED`, `MALFORMED_REQUEST`). */
@@ -973,6 +1140,289 @@ export interface operations {
                 };
             };
             /** @description Not found (`APPLICATION_NOT_FOUND`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long (`URI_TOO_LONG`). */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSetupLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer IdP id, URL-encoded; may name a customer that does not exist yet (the portal creates it, not enabled) */
+                idpId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description saasids the customer's connection is made to when its IdP is saved (they must be the account's applications). Omitted: every enabled application for a new customer, the existing connections otherwise. */
+                    applications?: string[];
+                    /**
+                     * @description Lifetime of the link: 1 minute to 30 days (43200); default 7 days (10080).
+                     * @default 10080
+                     */
+                    expiresInMinutes?: number;
+                    /** @description Where the portal sends the customer's admin after Activate (https only). */
+                    returnUrl?: string;
+                    /**
+                     * Format: email
+                     * @description The customer's IT admin ("Customer Email"): the customer's contact email when the portal creates the customer; shown with the invited customer in the console.
+                     */
+                    contactEmail?: string;
+                    /**
+                     * @description Revoke the customer's other setup links in the same change.
+                     * @default false
+                     */
+                    revokeOthers?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The link was created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The setup link to send to the customer's IT admin. Shown only in this answer: ssobridge keeps only a hash of its secret. */
+                        url: string;
+                        /** @description ISO 8601 time after which the link is refused. */
+                        expiresAt: string;
+                        /** @description The link's id, to list or revoke it. */
+                        id: string;
+                    };
+                };
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long (`URI_TOO_LONG`). */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSetupLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer IdP id, URL-encoded; may name a customer that does not exist yet (the portal creates it, not enabled) */
+                idpId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's setup links */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        setupLinks: {
+                            id: string;
+                            idpId: string;
+                            /** @description saasids the link connects; null = the customer's applications as they are (every enabled one for a new customer). */
+                            applications: string[] | null;
+                            returnUrl: string | null;
+                            createdAt: string;
+                            expiresAt: string;
+                            /** @description When the link was first opened. */
+                            usedAt: string | null;
+                            /** @description The address it was last opened from. */
+                            lastUsedFrom: string | null;
+                            revokedAt: string | null;
+                            /** @description When the customer's admin pressed Activate through it (the link then only shows the result). */
+                            completedAt: string | null;
+                            /** @description The customer's IT admin named when the link was created ("Customer Email"); the contact email of the customer the portal creates. */
+                            contactEmail: string | null;
+                            /** @description When the customer's admin pressed "Request activation" through it: the account keeps activation for itself (console, Account › Customer portal), so the customer stays not enabled until the provider enables it. */
+                            activationRequestedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (`CUSTOMER_NOT_FOUND`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long (`URI_TOO_LONG`). */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeSetupLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer IdP id, URL-encoded; may name a customer that does not exist yet (the portal creates it, not enabled) */
+                idpId: string;
+                /** @description The link id from create or list */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (`SETUP_LINK_NOT_FOUND`). */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -40,6 +40,15 @@ describe('createMetadataFetcher against a local HTTPS server', () => {
     await expect(fetcher()(`https://localhost:${server.port}/okta.xml`)).resolves.toBe(okta);
   });
 
+  it('resumes the TLS session of a host it fetched from before, on a new connection each time', async () => {
+    const fetch = fetcher();
+    const before = server.resumedSessions();
+    await expect(fetch(`${server.origin}/okta.xml`)).resolves.toBe(okta);
+    await expect(fetch(`${server.origin}/okta.xml`)).resolves.toBe(okta);
+    await expect(fetch(`${server.origin}/okta.xml`)).resolves.toBe(okta);
+    expect(server.resumedSessions() - before).toBe(2);
+  });
+
   it('refuses a host name that resolves to a loopback address when private addresses are not allowed, without connecting', async () => {
     const before = server.hits.get('/okta.xml') ?? 0;
     // No `ca` here: Node's global agent keeps connections alive, and its pool key includes the TLS

@@ -10,6 +10,10 @@ import * as idpInitiatedLogin from './0007-idp-initiated-login.js';
 import * as signInLogDetail from './0008-sign-in-log-detail.js';
 import * as accountBranding from './0009-account-branding.js';
 import * as nfcIdpIds from './0010-nfc-idp-ids.js';
+import * as metadataRefresh from './0012-metadata-refresh.js';
+import * as testIdp from './0013-test-idp.js';
+import * as setupLinks from './0011-setup-links.js';
+import * as testSignIn from './0014-test-sign-in.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -25,6 +29,10 @@ const migrations: Record<string, DialectMigration> = {
   '0008-sign-in-log-detail': signInLogDetail,
   '0009-account-branding': accountBranding,
   '0010-nfc-idp-ids': nfcIdpIds,
+  '0012-metadata-refresh': metadataRefresh,
+  '0013-test-idp': testIdp,
+  '0011-setup-links': setupLinks,
+  '0014-test-sign-in': testSignIn,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

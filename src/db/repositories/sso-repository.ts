@@ -1,5 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely';
-import type { IssuedToken, LoginCommit, LoginCommitOutcome, SignInEvent, SsoTransaction, StoredSsoTransaction, TokenOwner } from '../../domain/sso/sso-store.js';
+import type { IssuedToken, LoginCommit, LoginCommitOutcome, SignInEvent, SsoTransaction, StoredSsoTransaction, StoredTestSignInResult, TokenOwner } from '../../domain/sso/sso-store.js';
 import type { DB } from '../schema.js';
 
 export async function insertSsoTransaction(db: Kysely<DB>, t: SsoTransaction): Promise<void> {
@@ -16,6 +16,7 @@ export async function insertSsoTransaction(db: Kysely<DB>, t: SsoTransaction): P
       created_at: t.createdAt,
       expires_at: t.expiresAt,
       consumed_at: null,
+      test_setup_link_id: t.testSetupLinkId,
     })
     .execute();
 }
@@ -34,6 +35,7 @@ export async function findSsoTransaction(db: Kysely<DB>, id: string): Promise<St
       createdAt: row.created_at,
       expiresAt: row.expires_at,
       consumedAt: row.consumed_at,
+      testSetupLinkId: row.test_setup_link_id,
     }
   );
 }
@@ -69,6 +71,7 @@ export function loginCommitWrites(db: Kysely<DB>, commit: LoginCommit): LoginCom
     });
   }
   if (commit.token) writes.push({ query: tokenInsert(db, commit.token).compile() });
+  if (commit.testResult) writes.push({ query: testResultUpsert(db, commit.testResult).compile() });
   writes.push({ query: signInEventInsert(db, commit.success).compile() });
   return writes;
 }
@@ -117,6 +120,23 @@ export async function consumeSsoToken(db: Kysely<DB>, tokenHash: string, owner: 
   return row?.attributes;
 }
 
+/** A link keeps only its latest test result. */
+function testResultUpsert(db: Kysely<DB>, r: StoredTestSignInResult) {
+  return db
+    .insertInto('setup_link_test_results')
+    .values({ link_id: r.linkId, at: r.at, result: r.result })
+    .onConflict((oc) => oc.column('link_id').doUpdateSet({ at: r.at, result: r.result }));
+}
+
+export async function saveTestSignInResult(db: Kysely<DB>, r: StoredTestSignInResult): Promise<void> {
+  await testResultUpsert(db, r).execute();
+}
+
+export async function findTestSignInResult(db: Kysely<DB>, linkId: string): Promise<StoredTestSignInResult | undefined> {
+  const row = await db.selectFrom('setup_link_test_results').selectAll().where('link_id', '=', linkId).executeTakeFirst();
+  return row && { linkId: row.link_id, at: row.at, result: row.result };
+}
+
 export async function insertSsoEvent(db: Kysely<DB>, e: SignInEvent): Promise<void> {
   await signInEventInsert(db, e).execute();
 }
@@ -126,7 +146,7 @@ export interface SsoEventRecord {
   customerId: string | null;
   applicationId: string | null;
   at: number;
-  outcome: 'success' | 'failure';
+  outcome: 'success' | 'failure' | 'test';
   reason: string;
   assertionId: string | null;
   requestId: string;

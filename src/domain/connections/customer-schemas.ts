@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_METADATA_BYTES } from '../../saml/idp-metadata.js';
+import { attributeMappingInput } from './attribute-mapping-input.js';
 import { SINGLE_LOGOUT_NOT_YET } from '../single-logout.js';
 import { emailDomainSchema, secureUrlSchema } from '../url-rules.js';
 
@@ -103,6 +104,7 @@ export const putCustomerInput = z
       .describe('When true, `applications` is the exact set of app connections: those not listed are removed, in the same change. Requires `applications` (`[]` removes every connection).'),
     /** Default for the listed app connections (connection multiplexing). */
     multiplexed: z.boolean({ error: 'must be true or false' }).default(true),
+    attributeMapping: attributeMappingInput.optional(),
   })
   .superRefine((v, ctx) => {
     const fromMetadata = v.metadataXml !== undefined || v.metadataUrl !== undefined;

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import type { DB } from '../../db/schema.js';
+import { findTestIdpIdpId } from '../../db/repositories/test-idp-repository.js';
 import { findDefaultCustomerId, lockAccount, setDefaultCustomerId } from '../../db/repositories/accounts-repository.js';
 import { listApplications, listApplicationsByIds } from '../../db/repositories/applications-repository.js';
 import {
@@ -38,7 +39,11 @@ import { idpIdSchema, listCustomersInput, normalizeIdpId, putCustomerInput, type
 import type { CustomerViewCache } from './customer-view-cache.js';
 import type { MetadataFetcher } from './metadata-fetcher.js';
 import { checkConnectionMultiplexing } from './multiplexing.js';
+import { NO_ATTRIBUTE_MAPPING, type AttributeMapping } from './attribute-mapping.js';
+import { resolveAttributeMapping } from './attribute-mapping-input.js';
+import { readMetadataRefreshStatus } from './metadata-refresh-status.js';
 import { acsUrlFor, spEntityIdFor } from './sp-identity.js';
+import { certificateWarnings, type CertificateWarning } from './certificate-expiry.js';
 
 export interface CustomerSummary {
   idpId: string;
@@ -65,6 +70,8 @@ export interface IdpConfiguration {
   signingCertificates: CertificateInfo[];
   requiredAttributes: { name: string; required: boolean }[];
   metadataXml: string;
+  /** Where the IdP can fetch this SP's metadata by itself: the entity ID URL answers with it (public). */
+  spMetadataUrl: string;
 }
 
 export interface PutCustomerOptions {
@@ -119,7 +126,7 @@ export function createCustomerService(deps: {
     new AppError('CUSTOMER_EXISTS', `A customer with idpId "${idpId}" already exists; nothing was changed.`, { fields: [{ field: 'idpId', message: 'is already used by another customer connection' }] });
 
   /** The IdP half of a PUT: from metadata (inline or fetched — before any transaction) or from fields. */
-  const resolveIdp = async (valid: z.output<typeof putCustomerInput>): Promise<{ entityId: string; settings: IdpSettings }> => {
+  const resolveIdp = async (valid: z.output<typeof putCustomerInput>): Promise<{ entityId: string; settings: Omit<IdpSettings, 'attributeMapping'> }> => {
     let metadata: IdpMetadata | undefined;
     if (valid.metadataXml !== undefined || valid.metadataUrl !== undefined) {
       const xml = valid.metadataXml ?? (await deps.fetchMetadata(valid.metadataUrl!));
@@ -168,6 +175,10 @@ export function createCustomerService(deps: {
     };
   };
 
+  /** The mapping a PUT stores: the one given, else (omitted) the customer's current one, so older clients keep it. */
+  const attributeMappingFor = (valid: z.output<typeof putCustomerInput>, existing: CustomerRecord | undefined): AttributeMapping =>
+    valid.attributeMapping ? resolveAttributeMapping(valid.attributeMapping) : (existing?.settings.attributeMapping ?? NO_ATTRIBUTE_MAPPING);
+
   /** Which app connections the PUT asks for, checked against the account's applications. */
   const resolveConnections = async (accountId: string, valid: z.output<typeof putCustomerInput>, isNew: boolean) => {
     const refs =
@@ -197,8 +208,10 @@ export function createCustomerService(deps: {
       enabled: record.enabled,
       idpInitiatedLogin: record.idpInitiatedLogin,
       isDefault: (await findDefaultCustomerId(db, record.accountId)) === record.id,
+      testIdp: (await findTestIdpIdpId(db, record.accountId)) === record.idpId,
       ...record.settings,
       applications: connections.map((c) => ({ saasid: c.applicationId, name: c.name, kind: c.kind, multiplexed: c.multiplexed, connectedAt: c.createdAt })),
+      metadataRefresh: await readMetadataRefreshStatus(db, record.id, record.settings.metadataUrl),
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     };
@@ -218,7 +231,7 @@ export function createCustomerService(deps: {
      * call fails with CUSTOMER_EXISTS. One transaction, one audit event; a PUT that would change
      * nothing writes nothing.
      */
-    async putCustomer(actor: Actor, idpId: string, input: PutCustomerInput, options: PutCustomerOptions = {}): Promise<{ created: boolean; customer: CustomerView }> {
+    async putCustomer(actor: Actor, idpId: string, input: PutCustomerInput, options: PutCustomerOptions = {}): Promise<{ created: boolean; customer: CustomerView; warnings: CertificateWarning[] }> {
       // Both checked before either fails, so every problem is reported at once.
       const idpCheck = idpIdInput.safeParse({ idpId });
       const bodyCheck = putCustomerInput.safeParse(input);
@@ -230,6 +243,9 @@ export function createCustomerService(deps: {
       const createOnly = options.createOnly === true;
       const idp = await resolveIdp(valid);
       const current = await findCustomerByIdpId(db, actor.accountId, validIdpId);
+      const settings: IdpSettings = { ...idp.settings, attributeMapping: attributeMappingFor(valid, current) };
+      const certificateField = valid.metadataXml !== undefined ? () => 'metadataXml' : valid.metadataUrl !== undefined ? () => 'metadataUrl' : (i: number) => `certificates.${i}`;
+      const warnings = certificateWarnings(settings.certificates, clock.now(), certificateField);
       const wanted = await resolveConnections(actor.accountId, valid, current === undefined);
       const domains = [...valid.emailDomains].sort();
 
@@ -240,10 +256,10 @@ export function createCustomerService(deps: {
           current.entityId === idp.entityId &&
           current.enabled === valid.enabled &&
           (valid.idpInitiatedLogin === undefined || current.idpInitiatedLogin === valid.idpInitiatedLogin) &&
-          isDeepStrictEqual(current.settings, idp.settings) &&
+          isDeepStrictEqual(current.settings, settings) &&
           wanted.every((w) => existing.get(w.saasid)?.multiplexed === w.multiplexed) &&
           (!valid.removeUnlistedApplications || existing.size === wanted.length);
-        if (unchanged) return { created: false, customer: await view(current) };
+        if (unchanged) return { created: false, customer: await view(current), warnings };
       }
 
       const now = clock.now();
@@ -259,9 +275,11 @@ export function createCustomerService(deps: {
           entityId: idp.entityId,
           enabled: valid.enabled,
           idpInitiatedLogin: valid.idpInitiatedLogin ?? before?.idpInitiatedLogin ?? true,
-          settings: idp.settings,
+          settings: { ...idp.settings, attributeMapping: attributeMappingFor(valid, before) },
           createdAt: before?.createdAt ?? now,
-          updatedAt: now,
+          // Later than the version it replaces even within one millisecond: whoever notices changes
+          // by updatedAt (the metadata refresh schedule) sees every one.
+          updatedAt: before ? Math.max(now, before.updatedAt + 1) : now,
         };
         const sameIdp = await findCustomerByEntityId(trx, actor.accountId, record.entityId);
         if (sameIdp && sameIdp.id !== record.id) {
@@ -295,7 +313,7 @@ export function createCustomerService(deps: {
         });
         return { created: !before, record };
       });
-      return { created: result.created, customer: await view(result.record) };
+      return { created: result.created, customer: await view(result.record), warnings };
     },
 
     /** Served from the view cache when this instance has read it since the account last changed. */
@@ -340,6 +358,24 @@ export function createCustomerService(deps: {
         await audit.record(trx, actor, { action: isDefault ? 'customer.made_default' : 'customer.unset_default', targetKind: 'customer', targetId: record.idpId });
       });
       return view(record);
+    },
+
+    /**
+     * Turns the customer's connection on or off without touching its IdP settings (the setup
+     * portal's Activate). Returns false, writing nothing, when it already was.
+     */
+    async setCustomerEnabled(actor: Actor, idpId: string, enabled: boolean): Promise<boolean> {
+      const validIdpId = parseIdpId(idpId);
+      return commitChange(actor.accountId, async (trx) => {
+        if (!(await lockAccount(trx, actor.accountId))) throw new AppError('ACCOUNT_NOT_FOUND', 'The account does not exist.');
+        // Read under the lock, so a racing PUT's settings are kept as they are.
+        const record = await findCustomerByIdpId(trx, actor.accountId, validIdpId);
+        if (!record) throw customerNotFound(idpId);
+        if (record.enabled === enabled) return false;
+        await updateCustomer(trx, { ...record, enabled, updatedAt: clock.now() });
+        await audit.record(trx, actor, { action: enabled ? 'customer.enabled' : 'customer.disabled', targetKind: 'customer', targetId: record.idpId });
+        return true;
+      });
     },
 
     async deleteCustomer(actor: Actor, idpId: string): Promise<void> {
@@ -392,6 +428,7 @@ export function createCustomerService(deps: {
             requiredAttributes,
             serviceName: group.apps.map((a) => a.name).join(', '),
           }),
+          spMetadataUrl: entityId,
         };
       });
     },

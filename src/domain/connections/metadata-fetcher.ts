@@ -30,6 +30,7 @@ const failed = (message: string) => new AppError('METADATA_FETCH_FAILED', `The m
  * (a second answer, a rebinding) cannot slip past it.
  */
 export function createMetadataFetcher(options: MetadataFetcherOptions): MetadataFetcher {
+  const tlsSessions = new TlsSessionCache();
   return (rawUrl) =>
     new Promise<string>((resolve, reject) => {
       let url: URL;
@@ -59,8 +60,12 @@ export function createMetadataFetcher(options: MetadataFetcherOptions): Metadata
           const first = addresses[0];
           return first ? callback(null, first.address, first.family) : callback(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }), []);
         });
-      // agent: false, so no pooled socket skips the address check above.
-      const request = https.get(url, { agent: false, lookup, ca: options.ca, headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' }, timeout: options.timeoutMs }, (response) => {
+      // agent: false, so no pooled socket skips the address check above. Each connection is
+      // new, but it resumes the host's last TLS session (the scheduled refresh fetches many URLs
+      // of the same IdP hosts, and a full handshake is most of a fetch's CPU).
+      const sessionKey = `${url.hostname}:${url.port || 443}`;
+      const session = tlsSessions.get(sessionKey);
+      const request = https.get(url, { agent: false, lookup, ca: options.ca, ...(session && { session }), headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' }, timeout: options.timeoutMs }, (response) => {
         const status = response.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           response.resume();
@@ -87,6 +92,7 @@ export function createMetadataFetcher(options: MetadataFetcherOptions): Metadata
         response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
         response.on('error', () => reject(failed('the connection failed while reading')));
       });
+      request.on('socket', (socket) => socket.on('session', (ticket: Buffer) => tlsSessions.set(sessionKey, ticket)));
       const deadline = setTimeout(() => {
         request.destroy();
         reject(failed(`no complete answer within ${options.timeoutMs / 1000} s`));
@@ -106,4 +112,21 @@ export function createMetadataFetcher(options: MetadataFetcherOptions): Metadata
         reject(failed('the connection failed'));
       });
     });
+}
+
+/** The last TLS session of each host, for resumption; bounded, oldest host out first. */
+class TlsSessionCache {
+  private readonly sessions = new Map<string, Buffer>();
+
+  constructor(private readonly maxHosts = 256) {}
+
+  get(host: string): Buffer | undefined {
+    return this.sessions.get(host);
+  }
+
+  set(host: string, session: Buffer): void {
+    this.sessions.delete(host);
+    this.sessions.set(host, session);
+    if (this.sessions.size > this.maxHosts) this.sessions.delete(this.sessions.keys().next().value!);
+  }
 }

@@ -5,7 +5,8 @@ import { prepareDeliveryFor, sha256, type PreparedDelivery } from './deliveries.
 import { checkApplicationEnabled, checkConnection, defaultErrorUrl, findNamedApplication, ownIdentityOf } from './login-steps.js';
 import { established, type LoginContext, type Step } from './sso-pipeline.js';
 import { SSO_SUCCESS_REASON } from './sso-reasons.js';
-import type { StoredSsoTransaction } from './sso-store.js';
+import type { LoginCommit, SignInEvent, StoredSsoTransaction } from './sso-store.js';
+import { passedTestResult, TEST_RESULT_PATH, testSignInLogDetail } from './test-sign-in.js';
 
 /** `POST /sso/sp/ACS.saml2`: validates what the customer's IdP posted and delivers the login to the app. */
 export const acsSteps: readonly Step<AcsContext>[] = [
@@ -18,6 +19,7 @@ export const acsSteps: readonly Step<AcsContext>[] = [
   checkConnection,
   validate,
   checkForceAuthn,
+  endTestSignIn,
   prepareDelivery,
   commit,
   deliver,
@@ -71,6 +73,7 @@ async function routeToTransaction(context: AcsContext, inResponseTo: string): Pr
   const transaction = await context.runtime.store.findTransaction(inResponseTo);
   if (!transaction) throw new SsoFailure('UNKNOWN_REQUEST', 'This response does not answer a sign-in started here.');
   context.transaction = transaction;
+  if (transaction.testSetupLinkId !== null) context.testSetupLinkId = transaction.testSetupLinkId;
   Object.assign(context.trace, { accountId: transaction.accountId, applicationId: transaction.applicationId, customerId: transaction.customerId });
   const application = await findNamedApplication(context, transaction.applicationId);
   context.errorUrl = transaction.errorUrl ?? defaultErrorUrl(application);
@@ -160,6 +163,26 @@ function checkForceAuthn(context: AcsContext): void {
   }
 }
 
+/**
+ * A test sign-in from the setup portal ends here, its response validated like any other: its
+ * result is stored for the portal in the commit (which still records the assertion and uses up
+ * the sign-in, so the response cannot be replayed), nothing is delivered, and the browser goes
+ * back to the portal.
+ */
+async function endTestSignIn(context: AcsContext): Promise<void> {
+  const linkId = context.testSetupLinkId;
+  if (linkId === undefined) return;
+  const now = context.runtime.clock.now();
+  const result = passedTestResult(established(context.assertion, 'the assertion'), now);
+  await commitWith(context, {
+    token: null,
+    testResult: { linkId, at: now, result: JSON.stringify(result) },
+    outcome: 'test',
+    detail: testSignInLogDetail(linkId, null),
+  });
+  context.outcome = { kind: 'redirect', url: `${context.runtime.publicUrl}${TEST_RESULT_PATH}`, accountId: established(context.trace.accountId, 'the account') };
+}
+
 /** The attributes the app wants, and its token or signed assertion: built before anything is committed. */
 async function prepareDelivery(context: AcsContext): Promise<void> {
   context.delivery = await prepareDeliveryFor({
@@ -172,28 +195,33 @@ async function prepareDelivery(context: AcsContext): Promise<void> {
   });
 }
 
+async function commit(context: AcsContext): Promise<void> {
+  await commitWith(context, { token: established(context.delivery, 'the delivery').token, outcome: 'success', detail: null });
+}
+
 /**
  * One database transaction: the assertion once on any instance, IdP-initiated too (SAML profiles
- * §4.1.4.5), the sign-in once, the app's token, and the success in the sign-in log.
+ * §4.1.4.5), the sign-in once, the app's token (or a test's result), and the outcome in the sign-in log.
  */
-async function commit(context: AcsContext): Promise<void> {
+async function commitWith(context: AcsContext, what: Pick<LoginCommit, 'token' | 'testResult'> & Pick<SignInEvent, 'outcome' | 'detail'>): Promise<void> {
   const { runtime, trace } = context;
   const assertion = established(context.assertion, 'the assertion');
   const now = runtime.clock.now();
   const outcome = await runtime.store.commitLogin({
     usedAssertion: { key: sha256(`${assertion.issuer}\n${assertion.assertionId}`), expiresAt: assertion.expiresAt },
     transactionId: context.transaction?.id ?? null,
-    token: established(context.delivery, 'the delivery').token,
+    token: what.token,
+    ...(what.testResult && { testResult: what.testResult }),
     success: {
       accountId: established(trace.accountId, 'the account'),
       customerId: trace.customerId ?? null,
       applicationId: trace.applicationId ?? null,
       at: now,
-      outcome: 'success',
+      outcome: what.outcome,
       reason: SSO_SUCCESS_REASON,
       assertionId: assertion.assertionId,
       requestId: context.requestId,
-      detail: null,
+      detail: what.detail,
     },
     now,
   });

@@ -4,6 +4,7 @@ import { encryptAssertionInResponse } from '../../saml/assertion-encryption.js';
 import { buildSignedResponse, newSamlId, responseIdOf } from '../../saml/response-builder.js';
 import type { ValidatedAssertion } from '../../saml/response-validation.js';
 import { signElement } from '../../saml/xml-signing.js';
+import { mapAttributes } from '../connections/attribute-mapping.js';
 import type { Application, RestApplication, SamlApplication } from '../model.js';
 import { issuerToApp } from './idp-metadata-service.js';
 import { describeMissingAttribute } from './missing-attribute-detail.js';
@@ -47,15 +48,20 @@ export function prepareDeliveryFor(input: DeliveryInput): Promise<PreparedDelive
   }
 }
 
-/** The attributes an app configured, taken from the customer's assertion; a missing required one ends the login. */
-function attributesTheAppWants(app: Application, assertion: ValidatedAssertion): Record<string, string[]> {
+/**
+ * The attributes an app configured, taken from the customer's assertion under the names the
+ * customer's attribute mapping gives them; a missing required one ends the login.
+ */
+function attributesTheAppWants(app: Application, customer: SsoCustomer, assertion: ValidatedAssertion): Record<string, string[]> {
+  const mapped = mapAttributes(customer.settings.attributeMapping, assertion);
   const attributes: Record<string, string[]> = {};
   for (const wanted of app.requiredAttributes) {
-    const values = assertion.attributes[wanted.name];
+    const values = mapped.attributes[wanted.name];
     if (values && values.length > 0) attributes[wanted.name] = values;
     else if (wanted.required) {
+      const source = mapped.mappedFrom.get(wanted.name);
       throw new SsoFailure('REQUIRED_ATTRIBUTE_MISSING', `The identity provider did not send the required attribute "${wanted.name}".`, {
-        detail: describeMissingAttribute(wanted.name, Object.keys(assertion.attributes)),
+        detail: describeMissingAttribute(wanted.name, Object.keys(assertion.attributes), source),
       });
     }
   }
@@ -65,7 +71,7 @@ function attributesTheAppWants(app: Application, assertion: ValidatedAssertion):
 /** A REST app gets a one-time token (with the browser, by query or form post) to exchange for the attributes. */
 function tokenForRestApp({ runtime, application: app, accountId, customer, assertion, appUrl }: DeliveryInput<RestApplication>): PreparedDelivery {
   const attributes: TokenAttributes = {};
-  for (const [name, values] of Object.entries(attributesTheAppWants(app, assertion))) attributes[name] = values.length === 1 ? values[0]! : values;
+  for (const [name, values] of Object.entries(attributesTheAppWants(app, customer, assertion))) attributes[name] = values.length === 1 ? values[0]! : values;
   // What ssobridge vouches for goes last, so nothing the IdP sends can stand in for it.
   Object.assign(attributes, {
     'pingone.subject': assertion.nameId,
@@ -92,7 +98,7 @@ function tokenForRestApp({ runtime, application: app, accountId, customer, asser
 
 /** A SAML app gets an assertion signed by the account's key, encrypted for it when it asks. */
 async function assertionForSamlApp({ runtime, application: app, accountId, customer, assertion, appUrl }: DeliveryInput<SamlApplication>): Promise<PreparedDelivery> {
-  const attributes = attributesTheAppWants(app, assertion);
+  const attributes = attributesTheAppWants(app, customer, assertion);
   // Which customer signed the user in, vouched for by ssobridge: with one shared issuer for
   // every customer, a multiplexed app could not otherwise tell customers' users apart.
   attributes['pingone.idp.id'] = [customer.idpId];

@@ -18,6 +18,12 @@ export const initSsoSteps: readonly Step<InitSsoContext>[] = [
   sendAuthnRequest,
 ];
 
+/**
+ * A test sign-in from the setup portal: initsso's steps for the application and customer the
+ * portal names, without the app's URLs (its result goes back to the portal, not to the app).
+ */
+export const testSignInSteps: readonly Step<InitSsoContext>[] = [loadApplication, checkApplicationEnabled, findIdp, checkConnection, sendAuthnRequest];
+
 export interface StartLoginInput {
   saasid?: string | undefined;
   idpid?: string | undefined;
@@ -137,6 +143,7 @@ async function sendAuthnRequest(context: InitSsoContext): Promise<void> {
     forceAuthn,
     createdAt: now,
     expiresAt: now + TRANSACTION_LIFETIME_MS,
+    testSetupLinkId: context.testSetupLinkId ?? null,
   });
   context.outcome =
     settings.ssoBinding === 'post'

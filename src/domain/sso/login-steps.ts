@@ -43,13 +43,14 @@ export function checkApplicationEnabled(context: LoginContext): void {
   if (!established(context.application, 'the application').enabled) throw new SsoFailure('APPLICATION_DISABLED', 'This application is disabled.');
 }
 
-/** The customer must be connected to the application (which decides our SP identity) and enabled. */
+/** The customer must be connected to the application (which decides our SP identity) and enabled (or being tested). */
 export async function checkConnection(context: LoginContext): Promise<void> {
   const application = established(context.application, 'the application');
   const customer = established(context.customer, 'the customer');
   context.connection ??= await context.runtime.store.findConnection(customer.id, application.saasid);
   if (!context.connection) throw new SsoFailure('IDP_NOT_CONNECTED', 'This identity provider is not connected to the application.');
-  if (!customer.enabled) throw new SsoFailure('IDP_DISABLED', 'Sign-in through this identity provider is disabled.');
+  // A connection not enabled yet can be tried only by a test sign-in from its setup portal.
+  if (!customer.enabled && context.testSetupLinkId === undefined) throw new SsoFailure('IDP_DISABLED', 'Sign-in through this identity provider is disabled.');
 }
 
 /** The SP identity a non-multiplexed connection presents names its application; a multiplexed one does not. */

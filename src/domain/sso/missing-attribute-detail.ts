@@ -10,12 +10,15 @@ function shownName(name: string): string {
 }
 
 /**
- * What the sign-in log says when a required attribute is missing: which one, and the names the
- * IdP did send, so that an admin can see at once that, say, "mail" came where "email" was wanted.
- * Attribute NAMES only: values are the user's data and never reach the log.
+ * What the sign-in log says when a required attribute is missing: which one, under which IdP
+ * name the customer's attribute mapping expected it (`mappedFrom`, "NameID" for the NameID), and
+ * the names the IdP did send, so that an admin can see at once that, say, "mail" came where
+ * "email" was wanted. Attribute NAMES only: values are the user's data and never reach the log.
  */
-export function describeMissingAttribute(missing: string, sentNames: readonly string[]): string {
-  const first = `Required attribute "${shownName(missing)}" was ${sentNames.includes(missing) ? 'sent without a value' : 'not sent'}.`;
+export function describeMissingAttribute(missing: string, sentNames: readonly string[], mappedFrom?: string): string {
+  const idpName = mappedFrom ?? missing;
+  const mapping = mappedFrom === undefined ? '' : ` (mapped from the IdP's "${shownName(mappedFrom)}")`;
+  const first = `Required attribute "${shownName(missing)}"${mapping} was ${sentNames.includes(idpName) ? 'sent without a value' : 'not sent'}.`;
   if (sentNames.length === 0) return `${first} The identity provider sent no attributes.`;
   const listed = sentNames.slice(0, SENT_ATTRIBUTE_NAMES_SHOWN).map((n) => `"${shownName(n)}"`).join(', ');
   const more = sentNames.length > SENT_ATTRIBUTE_NAMES_SHOWN ? ` and ${sentNames.length - SENT_ATTRIBUTE_NAMES_SHOWN} more` : '';

@@ -7,7 +7,7 @@ import { listSsoEvents, SSO_EVENT_RETENTION_MS } from '../../db/repositories/sso
 import { AppError } from '../../errors.js';
 import { idpIdSchema } from '../connections/customer-schemas.js';
 import { parseInput } from '../validation.js';
-import { describeSsoReason } from './sso-reasons.js';
+import { describeSsoReason, SSO_SUCCESS_REASON } from './sso-reasons.js';
 
 /**
  * One login attempt as the admin sees it. The log keeps what identifies an attempt (time,
@@ -16,7 +16,8 @@ import { describeSsoReason } from './sso-reasons.js';
 export interface SsoLogEntry {
   id: number;
   at: number;
-  outcome: 'success' | 'failure';
+  /** 'test': a test sign-in from the setup portal (nothing was delivered; not a login). */
+  outcome: 'success' | 'failure' | 'test';
   /** Machine-readable: `OK`, or the reason sent to the app's error URL. */
   reason: string;
   description: string;
@@ -84,7 +85,8 @@ export function createSsoLog(deps: { db: Kysely<DB> }) {
           at: r.at,
           outcome: r.outcome,
           reason: r.reason,
-          description: describeSsoReason(r.reason),
+          // A passed test's reason is OK, whose description speaks of a delivery that did not happen.
+          description: r.outcome === 'test' && r.reason === SSO_SUCCESS_REASON ? 'Test sign-in from the setup portal passed; nothing was delivered to the application.' : describeSsoReason(r.reason),
           idpId: r.customerId ? (idpIds.get(r.customerId) ?? null) : null,
           customerDeleted: r.customerId !== null && !idpIds.has(r.customerId),
           saasid: r.applicationId,

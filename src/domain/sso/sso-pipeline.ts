@@ -4,6 +4,7 @@ import { SsoFailure } from '../../errors.js';
 import type { Application } from '../model.js';
 import type { SigningKeyService } from '../keys/signing-key-service.js';
 import type { SsoConnection, SsoCustomer, SsoStore } from './sso-store.js';
+import { testSignInLogDetail } from './test-sign-in.js';
 
 /**
  * The SSO runtime's routes are ordered lists of steps (initsso-flow.ts, acs-flow.ts,
@@ -43,6 +44,12 @@ export interface LoginContext {
   application?: Application;
   customer?: SsoCustomer;
   connection?: SsoConnection;
+  /**
+   * Set for a test sign-in started from this setup link's portal (and by the ACS for its
+   * response): it may use a connection that is not enabled yet, and it ends in the portal,
+   * never at the application.
+   */
+  testSetupLinkId?: string;
   /** Set by the step that decides what the browser does next; the flow ends there. */
   outcome?: BrowserStep;
 }
@@ -96,11 +103,11 @@ async function recordFailure(context: LoginContext, failure: SsoFailure): Promis
       customerId: trace.customerId ?? null,
       applicationId: trace.applicationId ?? null,
       at: runtime.clock.now(),
-      outcome: 'failure',
+      outcome: context.testSetupLinkId === undefined ? 'failure' : 'test',
       reason: failure.reason,
       assertionId: trace.assertionId ?? null,
       requestId: context.requestId,
-      detail: failureDetail(failure),
+      detail: context.testSetupLinkId === undefined ? failureDetail(failure) : testSignInLogDetail(context.testSetupLinkId, failureDetail(failure)),
     });
   } catch (error) {
     runtime.logger.error({ err: error, reason: failure.reason, requestId: context.requestId }, 'could not write the sign-in log');

@@ -1,9 +1,18 @@
 import type { Principal } from '../credentials/verified-credential-cache.js';
-import { acsSteps, type AcsInput } from './acs-flow.js';
-import { initSsoSteps, type StartLoginInput } from './initsso-flow.js';
+import { SsoFailure } from '../../errors.js';
+import { acsSteps, type AcsContext, type AcsInput } from './acs-flow.js';
+import { initSsoSteps, testSignInSteps, type StartLoginInput } from './initsso-flow.js';
 import { runLogin, runSteps, type BrowserStep, type SsoRuntime } from './sso-pipeline.js';
 import type { TokenAttributes } from './sso-store.js';
+import { failedTestResult, TEST_RESULT_PATH } from './test-sign-in.js';
 import { tokenExchangeSteps } from './token-exchange-flow.js';
+
+/** A test sign-in the setup portal starts: which link, for which of the customer's applications. */
+export interface TestSignInInput {
+  setupLinkId: string;
+  saasid: string;
+  idpId: string;
+}
 
 /**
  * The SSO runtime: starts SP-initiated logins, validates what customers' IdPs send back, and
@@ -19,9 +28,31 @@ export function createSsoService(runtime: SsoRuntime) {
       return runLogin(initSsoSteps, { runtime, requestId, input, errorUrl: null, trace: {} });
     },
 
-    /** `POST /sso/sp/ACS.saml2`: validates the customer's response and delivers the login to the app. */
-    completeLogin(input: AcsInput, requestId: string): Promise<BrowserStep> {
-      return runLogin(acsSteps, { runtime, requestId, input, errorUrl: null, trace: {}, appUrl: null });
+    /**
+     * The setup portal's "Test sign-in", for a link the portal has just opened (valid, not
+     * revoked or expired): the AuthnRequest initsso sends, for a connection that may not be enabled yet.
+     */
+    startTestSignIn(input: TestSignInInput, requestId: string): Promise<BrowserStep> {
+      return runLogin(testSignInSteps, { runtime, requestId, input: { saasid: input.saasid, idpid: input.idpId }, errorUrl: null, trace: {}, testSetupLinkId: input.setupLinkId });
+    },
+
+    /**
+     * `POST /sso/sp/ACS.saml2`: validates the customer's response and delivers the login to the
+     * app. A test sign-in's failure is its setup link's result and goes back to the portal,
+     * never to the application's error URL.
+     */
+    async completeLogin(input: AcsInput, requestId: string): Promise<BrowserStep> {
+      const context: AcsContext = { runtime, requestId, input, errorUrl: null, trace: {}, appUrl: null };
+      try {
+        return await runLogin(acsSteps, context);
+      } catch (error) {
+        const linkId = context.testSetupLinkId;
+        const accountId = context.trace.accountId;
+        if (!(error instanceof SsoFailure) || linkId === undefined || accountId === undefined) throw error;
+        const at = clock.now();
+        await store.saveTestSignInResult({ linkId, at, result: JSON.stringify(failedTestResult(error, at)) });
+        return { kind: 'redirect', url: `${runtime.publicUrl}${TEST_RESULT_PATH}`, accountId };
+      }
     },
 
     /** `GET /sso/TXS/2.0/{1|2}/{tokenid}`: one exchange per token, within 5 minutes, by its own app. */

@@ -29,6 +29,8 @@ export interface SsoStore {
   commitLogin(commit: LoginCommit): Promise<LoginCommitOutcome>;
   /** Writes one attempt to the sign-in log (failures; successes are part of commitLogin). */
   recordSignIn(event: SignInEvent): Promise<void>;
+  /** Keeps a setup link's latest test sign-in result (a failed one; a passed one is part of commitLogin). */
+  saveTestSignInResult(result: StoredTestSignInResult): Promise<void>;
 
   /**
    * Uses up a token of this owner in one statement and returns what it carries; undefined when
@@ -73,6 +75,8 @@ export interface SsoTransaction {
   forceAuthn: boolean;
   createdAt: number;
   expiresAt: number;
+  /** The setup link whose portal started this sign-in as a test; null for a real sign-in. */
+  testSetupLinkId: string | null;
 }
 
 export interface StoredSsoTransaction extends SsoTransaction {
@@ -101,7 +105,8 @@ export interface SignInEvent {
   customerId: string | null;
   applicationId: string | null;
   at: number;
-  outcome: 'success' | 'failure';
+  /** 'test': a test sign-in from the setup portal, whatever its result; never a login. */
+  outcome: 'success' | 'failure' | 'test';
   reason: string;
   assertionId: string | null;
   requestId: string;
@@ -116,8 +121,17 @@ export interface LoginCommit {
   transactionId: string | null;
   /** The REST application's token; null for deliveries that store nothing. */
   token: IssuedToken | null;
+  /** A test sign-in's result, stored in place of any delivery. */
+  testResult?: StoredTestSignInResult;
   success: SignInEvent;
   now: number;
 }
 
 export type LoginCommitOutcome = 'COMMITTED' | 'REPLAY' | 'REQUEST_ALREADY_USED';
+
+/** A setup link's latest test sign-in result; `result` is the JSON of a TestSignInResult (test-sign-in.ts). */
+export interface StoredTestSignInResult {
+  linkId: string;
+  at: number;
+  result: string;
+}

@@ -5,6 +5,7 @@ import { jsonErrorHandler, sendJsonError } from './json-errors.js';
 import { noRouteError } from '../allowed-methods.js';
 import { registerApplicationRoutes } from './applications-routes.js';
 import { registerSpManagedRoutes } from './sp-managed-routes.js';
+import { registerSetupLinkRoutes } from './setup-link-routes.js';
 
 /** Base path of the Customer Connection API, as in PingOne SSO for SaaS Apps. */
 export const API_PREFIX = '/web-portal/rest/saas/idp/2.0';
@@ -37,4 +38,5 @@ export async function apiPlugin(app: FastifyInstance, options: { services: Servi
 
   registerSpManagedRoutes(app, services);
   registerApplicationRoutes(app, services);
+  registerSetupLinkRoutes(app, services);
 }

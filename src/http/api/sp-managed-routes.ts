@@ -6,7 +6,9 @@ import type { CustomerView } from '../../domain/model.js';
 import { AppError, isAppError } from '../../errors.js';
 import { CUSTOMER_PUT_BODY_LIMIT } from '../body-limits.js';
 import type { Services } from '../../services.js';
-import { customerBody, customerPageBody, idpConfigurationBody, iso } from './api-schemas.js';
+import { customerBody, customerPageBody, idpConfigurationBody, iso, putCustomerResultBody } from './api-schemas.js';
+import { daysLeft, daysLeftChangeAt } from '../../domain/connections/certificate-expiry.js';
+import type { CertificateInfo } from '../../saml/certificates.js';
 import { errorResponses, jsonResponse } from './openapi-responses.js';
 import { apiActor, principalOf } from './api-actor.js';
 
@@ -24,13 +26,15 @@ const SAML_METADATA_TYPE = 'application/samlmetadata+xml';
 /** Every operation on one customer: its idpId is checked, then looked up. */
 const customerErrors = errorResponses([400, 401, 404, 414, 429, 503], { 404: ['CUSTOMER_NOT_FOUND'] });
 
-function customerJson(c: CustomerView): z.input<typeof customerBody> {
+const withDaysLeft = (certificate: CertificateInfo, now: number) => ({ ...certificate, daysLeft: daysLeft(certificate, now) });
+
+function customerJson(c: CustomerView, now: number): z.input<typeof customerBody> {
   return {
     idpId: c.idpId,
     entityId: c.entityId,
     ssoUrl: c.ssoUrl,
     ssoBinding: c.ssoBinding,
-    certificates: c.certificates,
+    certificates: c.certificates.map((cert) => withDaysLeft(cert, now)),
     sloUrl: c.slo?.url ?? null,
     sloResponseUrl: c.slo?.responseUrl ?? null,
     sloBinding: c.slo?.binding ?? null,
@@ -39,7 +43,14 @@ function customerJson(c: CustomerView): z.input<typeof customerBody> {
     enabled: c.enabled,
     idpInitiatedLogin: c.idpInitiatedLogin,
     isDefault: c.isDefault,
+    testIdp: c.testIdp,
     metadataUrl: c.metadataUrl,
+    metadataRefresh: c.metadataRefresh && {
+      lastRefreshedAt: c.metadataRefresh.lastRefreshedAt === null ? null : iso(c.metadataRefresh.lastRefreshedAt),
+      lastError: c.metadataRefresh.lastError && { at: iso(c.metadataRefresh.lastError.at), reason: c.metadataRefresh.lastError.reason },
+      nextRefreshAt: c.metadataRefresh.nextRefreshAt === null ? null : iso(c.metadataRefresh.nextRefreshAt),
+    },
+    attributeMapping: c.attributeMapping,
     applications: c.applications.map((a) => ({ saasid: a.saasid, name: a.name, kind: a.kind, multiplexed: a.multiplexed, connectedAt: iso(a.connectedAt) })),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
@@ -85,8 +96,8 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
         headers: putCustomerHeaders,
         body: putCustomerInput,
         response: {
-          200: jsonResponse('The customer was updated (or already had these settings)', customerBody),
-          201: jsonResponse('The customer was created', customerBody),
+          200: jsonResponse('The customer was updated (or already had these settings); `warnings` names certificates that are expired or not yet valid', putCustomerResultBody),
+          201: jsonResponse('The customer was created; `warnings` names certificates that are expired or not yet valid', putCustomerResultBody),
           ...errorResponses([400, 401, 404, 409, 412, 413, 414, 415, 429, 503], {
             400: ['VALIDATION_FAILED', 'METADATA_INVALID', 'METADATA_FETCH_FAILED', 'MALFORMED_REQUEST'],
             404: ['APPLICATION_NOT_FOUND'],
@@ -98,30 +109,32 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
     },
     async (request, reply) => {
       const createOnly = request.headers['if-none-match'] === '*';
-      const { created, customer } = await services.customers.putCustomer(apiActor(request), request.params.idpId, request.body, { createOnly }).catch((error: unknown) => {
+      const { created, customer, warnings } = await services.customers.putCustomer(apiActor(request), request.params.idpId, request.body, { createOnly }).catch((error: unknown) => {
         // RFC 9110 §13.1.2: `If-None-Match: *` on a resource that exists is a failed precondition.
         throw isAppError(error) && error.code === 'CUSTOMER_EXISTS'
           ? new AppError('PRECONDITION_FAILED', `A customer with idpId "${request.params.idpId}" already exists (If-None-Match: *); nothing was changed.`)
           : error;
       });
-      return reply.code(created ? 201 : 200).send(customerJson(customer));
+      return reply.code(created ? 201 : 200).send({ ...customerJson(customer, services.clock.now()), warnings });
     },
   );
 
   // A cached view is the same object until its account changes, so its JSON is kept with it and
-  // sent as is (registered untyped so a ready JSON string can be sent; the schema still documents it).
-  const serialized = new WeakMap<CustomerView, string>();
+  // sent as is until a certificate's days left changes (registered untyped so a ready JSON string
+  // can be sent; the schema still documents it).
+  const serialized = new WeakMap<CustomerView, { json: string; until: number }>();
   app.get<{ Params: { idpId: string } }>(
     '/spManaged/:idpId',
     { schema: { operationId: 'getCustomer', summary: 'Read a customer', tags, params: idpIdParam, response: { 200: jsonResponse('The customer', customerBody), ...customerErrors } } },
     async (request, reply) => {
       const customer = await services.customers.getCustomer(principalOf(request).accountId, request.params.idpId);
-      let json = serialized.get(customer);
-      if (json === undefined) {
-        json = JSON.stringify(customerBody.parse(customerJson(customer)));
-        serialized.set(customer, json);
+      const now = services.clock.now();
+      let kept = serialized.get(customer);
+      if (kept === undefined || kept.until <= now) {
+        kept = { json: JSON.stringify(customerBody.parse(customerJson(customer, now))), until: daysLeftChangeAt(customer.certificates, now) };
+        serialized.set(customer, kept);
       }
-      return reply.type('application/json; charset=utf-8').send(json);
+      return reply.type('application/json; charset=utf-8').send(kept.json);
     },
   );
 
@@ -171,7 +184,11 @@ export function registerSpManagedRoutes(app: FastifyInstance, services: Services
         response: { 200: jsonResponse('One configuration per SP identity the customer trusts', idpConfigurationBody), ...customerErrors },
       },
     },
-    async (request) => ({ configurations: await services.customers.idpConfiguration(principalOf(request).accountId, request.params.idpId) }),
+    async (request) => {
+      const configurations = await services.customers.idpConfiguration(principalOf(request).accountId, request.params.idpId);
+      const now = services.clock.now();
+      return { configurations: configurations.map((c) => ({ ...c, signingCertificates: c.signingCertificates.map((cert) => withDaysLeft(cert, now)) })) };
+    },
   );
 
   api.get(

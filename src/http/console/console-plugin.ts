@@ -16,6 +16,10 @@ import { registerCustomerConnectionRoutes } from './customer-connections-routes.
 import { registerSigningKeyRoutes } from './signing-keys-routes.js';
 import { registerSignInLogRoutes } from './sign-in-log-routes.js';
 import { registerBrandingRoutes } from './branding-routes.js';
+import { registerTestIdpRoutes } from './test-idp-routes.js';
+import { registerSetupLinkConsoleRoutes } from './setup-link-console-routes.js';
+import { registerCustomerInvitationRoutes } from './customer-invitation-routes.js';
+import { registerPortalSettingsRoutes } from './portal-settings-routes.js';
 import { messagePage } from './pages/auth-pages.js';
 import { signInUrlReturningTo } from './return-path.js';
 
@@ -85,4 +89,8 @@ export async function consolePlugin(
   registerSignInLogRoutes(app, services);
   registerAuditRoutes(app, services);
   registerBrandingRoutes(app, services);
+  registerTestIdpRoutes(app, services);
+  registerSetupLinkConsoleRoutes(app, services, clock);
+  registerCustomerInvitationRoutes(app, services);
+  registerPortalSettingsRoutes(app, services);
 }

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { Application, CustomerView } from '../../domain/model.js';
-import { AppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { METADATA_FORM_BODY_LIMIT } from './applications-routes.js';
 import { adminActor } from './console-session.js';
-import { customerFieldErrors, customerFormFrom, customerFormOf, customerInputOf, emptyCustomerForm, type CustomerFormValues } from './customer-form.js';
+import { customerFieldErrors, customerFormFrom, customerFormOf, customerInputOf, emptyCustomerForm, withPresetRows, type CustomerFormValues } from './customer-form.js';
 import { formOf, formValues, submitForm } from './forms.js';
 import {
   customerDetailPage,
@@ -59,6 +59,8 @@ export function registerCustomerConnectionRoutes(app: FastifyInstance, services:
    * connections; adding never replaces an existing customer (the service refuses it atomically).
    */
   const save = async (request: FastifyRequest, reply: FastifyReply, values: CustomerFormValues, applications: Application[], current: CustomerView | undefined) => {
+    // "Fill rows from preset" re-renders the form with the preset's rows; nothing is saved.
+    if (formOf(request).fillPreset === 'true') return renderForm(request, reply, { customer: current, values: withPresetRows(values), applications });
     const prepared = customerInputOf(values);
     const outcome = await submitForm(() =>
       services.customers.putCustomer(adminActor(request), values.idpId, { ...prepared.input, removeUnlistedApplications: true }, { createOnly: current === undefined }),
@@ -72,7 +74,22 @@ export function registerCustomerConnectionRoutes(app: FastifyInstance, services:
   };
 
   const valuesFrom = (request: FastifyRequest, applications: Application[], idpId: string) =>
-    customerFormFrom(formOf(request), { connect: formValues(request, 'connect'), multiplexed: formValues(request, 'multiplexed') }, applications, idpId);
+    customerFormFrom(
+      formOf(request),
+      { connect: formValues(request, 'connect'), multiplexed: formValues(request, 'multiplexed'), mapIdp: formValues(request, 'mapIdp'), mapApp: formValues(request, 'mapApp') },
+      applications,
+      idpId,
+    );
+
+  /**
+   * Customers invited by a setup link whose IdP is not saved yet: on the first page, unless the
+   * filters ask for enabled customers or one application's (an invited customer has neither).
+   */
+  const invitedCustomersFor = async (request: FastifyRequest, filters: CustomerListFilters) => {
+    if (filters.cursor !== '' || filters.saasid !== '' || filters.enabled === 'true') return [];
+    const q = filters.q.toLowerCase();
+    return (await services.setupLinks.listInvitedCustomers(accountOf(request))).filter((i) => i.idpId.toLowerCase().includes(q));
+  };
 
   app.get<ListQuery>(CUSTOMERS_PATH, async (request, reply) => {
     const filters: CustomerListFilters = { q: text(request.query.q).trim(), saasid: text(request.query.saasid), enabled: text(request.query.enabled), cursor: text(request.query.cursor) };
@@ -91,7 +108,20 @@ export function registerCustomerConnectionRoutes(app: FastifyInstance, services:
       const problem = Object.entries(outcome.fields).map(([field, message]) => `${field === 'q' ? 'Search' : field}: ${message}`).join('; ');
       return sendPage(reply, customerListPage(chrome, { customers: [], nextCursor: null, applications, filters, error: problem || outcome.message }), outcome.status);
     }
-    return sendPage(reply, customerListPage(chrome, { ...outcome.value, applications, filters, notice: noticeFrom(listNotices, request.query.notice) }));
+    const testIdpId = await services.testIdp.testIdpIdOf(accountOf(request));
+    const invited = await invitedCustomersFor(request, filters);
+    // The list itself reads no IdP settings; the page's customers come from the view cache.
+    // One deleted meanwhile is simply shown without them.
+    const views = await Promise.all(
+      outcome.value.customers.map((c) =>
+        services.customers.getCustomer(accountOf(request), c.idpId).catch((error: unknown) => {
+          if (isAppError(error) && error.code === 'CUSTOMER_NOT_FOUND') return undefined;
+          throw error;
+        }),
+      ),
+    );
+    const certificates = { byIdpId: new Map(views.flatMap((v) => (v ? [[v.idpId, v.certificates] as const] : []))), now: clock.now() };
+    return sendPage(reply, customerListPage(chrome, { ...outcome.value, applications, filters, notice: noticeFrom(listNotices, request.query.notice), testIdpId, certificates, invited }));
   });
 
   app.get(`${CUSTOMERS_PATH}/new`, async (request, reply) => {
@@ -107,7 +137,11 @@ export function registerCustomerConnectionRoutes(app: FastifyInstance, services:
 
   app.get<IdpParams & { Querystring: { notice?: string } }>(`${CUSTOMERS_PATH}/idp/:idpId`, async (request, reply) => {
     const customer = await services.customers.getCustomer(accountOf(request), request.params.idpId);
-    return sendPage(reply, customerDetailPage(chromeOf(request, reply), { customer, now: clock.now(), notice: noticeFrom(detailNotices, request.query.notice) }));
+    const activationRequest = customer.enabled ? undefined : await services.setupLinks.activationRequestOf(accountOf(request), customer.idpId);
+    return sendPage(
+      reply,
+      customerDetailPage(chromeOf(request, reply), { customer, now: clock.now(), notice: noticeFrom(detailNotices, request.query.notice), activationRequestedAt: activationRequest?.at }),
+    );
   });
 
   app.post<IdpParams>(`${CUSTOMERS_PATH}/idp/:idpId/default`, csrf, async (request, reply) => {

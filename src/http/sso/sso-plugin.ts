@@ -6,9 +6,11 @@ import type { Services } from '../../services.js';
 import { MAX_RESPONSE_BYTES } from '../../saml/response-validation.js';
 import { toAppError } from '../to-app-error.js';
 import { idpMetadataRoutes } from './idp-metadata-routes.js';
+import { spMetadataRoutes } from './sp-metadata-routes.js';
 import { tokenExchangeRoutes } from './token-exchange-routes.js';
 import { autoPostPage, continuePage, discoveryPage, ssoErrorPage } from './sso-pages.js';
 import { brandingAssetRoutes } from './branding-asset-routes.js';
+import { testIdpRoutes } from '../test-idp/test-idp-routes.js';
 import { pageBrandingLoader, type PageBrandingLoader } from './page-branding.js';
 
 type Fields = Record<string, string | undefined>;
@@ -29,7 +31,7 @@ interface BrowserBinding {
   cookieName(transactionId: string): string;
 }
 
-function browserBindingFor(publicUrl: string): BrowserBinding {
+export function browserBindingFor(publicUrl: string): BrowserBinding {
   const secure = publicUrl.startsWith('https://');
   return {
     enforced: secure,
@@ -52,7 +54,7 @@ async function sendAway(reply: FastifyReply, url: string, status: 302 | 303, ans
 }
 
 /** Tells the browser what to do next; a POST hand-off may target only that one origin. */
-async function sendStep(reply: FastifyReply, step: BrowserStep, brand: PageBrandingLoader, binding?: BrowserBinding, answersForm = false): Promise<FastifyReply> {
+export async function sendStep(reply: FastifyReply, step: BrowserStep, brand: PageBrandingLoader, binding?: BrowserBinding, answersForm = false): Promise<FastifyReply> {
   reply.header('Cache-Control', 'no-store');
   if (binding?.enforced && step.kind !== 'discover' && step.transactionId) {
     reply.setCookie(binding.cookieName(step.transactionId), step.transactionId, { path: '/', httpOnly: true, secure: true, sameSite: 'none', signed: true, maxAge: 10 * 60 });
@@ -142,7 +144,9 @@ export async function ssoPlugin(app: FastifyInstance, options: { services: Servi
   });
 
   await app.register(idpMetadataRoutes, { services });
+  await app.register(spMetadataRoutes, { services });
   await app.register(brandingAssetRoutes, { services });
+  await app.register(testIdpRoutes, { services, publicUrl: options.publicUrl });
 
   await app.register(tokenExchangeRoutes, { services });
 }

@@ -6,7 +6,7 @@ export interface PageChrome {
   admin?: { email: string } | undefined;
   csrfToken?: string | undefined;
   /** Which top-level section is current, for aria-current. */
-  section?: 'applications' | 'customers' | 'integration' | 'branding' | 'signing-keys' | 'sign-in-log' | 'audit' | undefined;
+  section?: 'applications' | 'customers' | 'integration' | 'branding' | 'customer-portal' | 'signing-keys' | 'sign-in-log' | 'audit' | undefined;
 }
 
 export function layout(chrome: PageChrome, body: SafeHtml): SafeHtml {
@@ -33,6 +33,7 @@ export function layout(chrome: PageChrome, body: SafeHtml): SafeHtml {
     <span class="nav-group">Account</span>
     ${navLink('/console/account/integration', 'Integration', 'integration')}
     ${navLink('/console/account/branding', 'Branding', 'branding')}
+    ${navLink('/console/account/customer-portal', 'Customer portal', 'customer-portal')}
     ${navLink('/console/account/signing-keys', 'Signing keys', 'signing-keys')}
     ${navLink('/console/account/sign-in-log', 'Sign-in log', 'sign-in-log')}
     ${navLink('/console/account/audit-log', 'Audit log', 'audit')}

@@ -32,6 +32,7 @@ export function applicationListPage(chrome: Chrome, p: { applications: Applicati
   <td>${yesNo(a.enabled, 'Enabled', 'Disabled')}</td>
   <td class="row-actions">
     <a href="${APPLICATIONS_PATH}/${a.saasid}" class="button">Edit<span class="visually-hidden"> ${a.name}</span></a>
+    <a href="${APPLICATIONS_PATH}/${a.saasid}/test" class="button">Test<span class="visually-hidden"> ${a.name}</span></a>
     <form method="post" action="${APPLICATIONS_PATH}/${a.saasid}/enabled">
       ${hiddenCsrf(chrome)}
       <input type="hidden" name="enabled" value="${a.enabled ? 'false' : 'true'}">
@@ -50,6 +51,7 @@ ${errorBanner(p.error)}
 <div class="toolbar">
   <a href="${APPLICATIONS_PATH}/new/saml" class="button primary">Add SAML application</a>
   <a href="${APPLICATIONS_PATH}/new/rest" class="button primary">Add REST application</a>
+  <a href="/console/test-idp" class="button">Test IdP</a>
 </div>
 ${
   p.applications.length === 0

@@ -6,7 +6,12 @@ import type { CustomerSummary, IdpConfiguration } from '../../../domain/connecti
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
 import type { SsoLogPage } from '../../../domain/sso/sso-log.js';
-import type { CustomerFormValues, IdpSource } from '../customer-form.js';
+import { BLANK_MAPPING_ROWS, type CustomerFormValues, type IdpSource } from '../customer-form.js';
+import { ATTRIBUTE_NAME_MAX_LENGTH } from '../../../domain/connections/attribute-mapping.js';
+import { ATTRIBUTE_MAPPING_PRESETS, attributeMappingPreset } from '../../../domain/connections/attribute-mapping-presets.js';
+import { certificateWarnings, daysLeft } from '../../../domain/connections/certificate-expiry.js';
+import type { InvitedCustomer } from '../../../domain/setup-links/setup-link-service.js';
+import type { CertificateInfo } from '../../../saml/certificates.js';
 import { certificateFacts, copyable, copyableBlock, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, scrollingTable, yesNo, type Chrome, type FieldErrors, confirmForm } from './partials.js';
 import { signInLogIntro, signInLogQuery, signInLogSection, type SignInLogFilters } from './sign-in-log-pages.js';
 
@@ -50,18 +55,41 @@ function listQuery(f: CustomerListFilters, cursor: string | null): string {
 
 export function customerListPage(
   chrome: Chrome,
-  p: { customers: CustomerSummary[]; nextCursor: string | null; applications: Application[]; filters: CustomerListFilters; notice?: string | undefined; error?: string | undefined },
+  p: {
+    customers: CustomerSummary[];
+    nextCursor: string | null;
+    applications: Application[];
+    filters: CustomerListFilters;
+    notice?: string | undefined;
+    error?: string | undefined;
+    testIdpId?: string | undefined;
+    /** Each listed customer's pinned IdP certificates, by idpId, and the time to count days left from. */
+    certificates?: { byIdpId: Map<string, CertificateInfo[]>; now: number } | undefined;
+    /** idpIds with open setup links and no customer yet, listed before the customers. */
+    invited?: InvitedCustomer[] | undefined;
+  },
 ): SafeHtml {
   const names = new Map(p.applications.map((a) => [a.saasid, a.name]));
   const f = p.filters;
   const filtered = f.q !== '' || f.saasid !== '' || f.enabled !== '';
   const rows = p.customers.map(
     (c) => html`<tr>
-  <th scope="row"><a href="${customerPath(c.idpId)}">${c.idpId}</a></th>
+  <th scope="row"><a href="${customerPath(c.idpId)}">${c.idpId}</a>${c.idpId === p.testIdpId ? html` <span class="badge">Test IdP</span>` : ''}</th>
   <td><code>${c.entityId}</code></td>
   <td>${c.applications.length === 0 ? html`<span class="muted">none</span>` : c.applications.map((id) => names.get(id) ?? id).sort((a, b) => a.localeCompare(b)).join(', ')}</td>
   <td>${yesNo(c.enabled, 'Enabled', 'Disabled')}</td>
+  <td>${certificateExpiries(p.certificates?.byIdpId.get(c.idpId) ?? [], p.certificates?.now ?? 0)}</td>
   <td>${timeElement(c.updatedAt)}</td>
+</tr>`,
+  );
+  const invitedRows = (p.invited ?? []).map(
+    (i) => html`<tr>
+  <th scope="row"><a href="${customerPath(i.idpId)}/setup-links">${i.idpId}</a> <span class="badge">Invited</span></th>
+  <td>Invited — waiting for the customer's identity provider${i.contactEmail ? html`<br><span class="muted">Invited: ${i.contactEmail}</span>` : ''}</td>
+  <td><span class="muted">when the IdP is saved</span></td>
+  <td>Not enabled</td>
+  <td>Link expires ${timeElement(i.expiresAt)}</td>
+  <td><a href="${customerPath(i.idpId)}/setup-links">Setup links<span class="visually-hidden"> of ${i.idpId}</span></a></td>
 </tr>`,
   );
   return customersPage(
@@ -70,7 +98,7 @@ export function customerListPage(
     html`<p>Each customer is one identity provider (its <strong>idpId</strong>), connected to one or more of your applications. Your backend can manage the same customers over the Customer Connection API.</p>
 ${noticeBanner(p.notice)}
 ${errorBanner(p.error)}
-<div class="toolbar"><a href="${CUSTOMERS_PATH}/new" class="button primary">Add customer connection</a></div>
+<div class="toolbar"><a href="${CUSTOMERS_PATH}/new" class="button primary">Add customer connection</a> <a href="${CUSTOMERS_PATH}/invitation" class="button">Customer Email Invitation</a></div>
 <form method="get" action="${CUSTOMERS_PATH}" class="filters" role="search" aria-label="Filter customer connections">
   <div><label for="q">Search</label>
   <input id="q" name="q" type="search" value="${f.q}" maxlength="255" aria-describedby="q-hint">
@@ -89,13 +117,13 @@ ${errorBanner(p.error)}
   <div class="actions"><button type="submit">Filter</button>${filtered ? html` <a href="${CUSTOMERS_PATH}" class="button">Clear</a>` : ''}</div>
 </form>
 ${
-  p.customers.length === 0
+  p.customers.length === 0 && invitedRows.length === 0
     ? html`<p class="empty">${filtered || f.cursor ? 'No customer connections match.' : 'No customer connections yet.'}</p>`
     : scrollingTable(
         'Customer connections',
         html`<table class="data" aria-label="Customer connections">
-  <thead><tr><th scope="col">idpId</th><th scope="col">IdP entity ID</th><th scope="col">Applications</th><th scope="col">Status</th><th scope="col">Updated</th></tr></thead>
-  <tbody>${rows}</tbody>
+  <thead><tr><th scope="col">idpId</th><th scope="col">IdP entity ID</th><th scope="col">Applications</th><th scope="col">Status</th><th scope="col">Certificates expire</th><th scope="col">Updated</th></tr></thead>
+  <tbody>${invitedRows}${rows}</tbody>
 </table>`,
       )
 }
@@ -106,7 +134,19 @@ ${
   );
 }
 
-export function customerDetailPage(chrome: Chrome, p: { customer: CustomerView; now: number; notice?: string | undefined }): SafeHtml {
+/** Each pinned certificate's notAfter and days left, in the connection list. */
+function certificateExpiries(certificates: readonly CertificateInfo[], now: number): SafeHtml {
+  return html`${certificates.map((cert, i) => {
+    const days = daysLeft(cert, now);
+    const left = days < 0 ? html` <span class="badge danger">expired</span>` : html` <span class="${days <= 30 ? 'badge warning' : 'muted'}">(${days} ${days === 1 ? 'day' : 'days'} left)</span>`;
+    return html`${i > 0 ? html`<br>` : ''}${timeElement(Date.parse(cert.notAfter))}${left}`;
+  })}`;
+}
+
+export function customerDetailPage(
+  chrome: Chrome,
+  p: { customer: CustomerView; now: number; notice?: string | undefined; /** When the customer's IT admin asked for activation through a setup link. */ activationRequestedAt?: number | undefined },
+): SafeHtml {
   const c = p.customer;
   const base = customerPath(c.idpId);
   const connections = c.applications.map(
@@ -123,16 +163,22 @@ export function customerDetailPage(chrome: Chrome, p: { customer: CustomerView; 
     chrome,
     c.idpId,
     html`${noticeBanner(p.notice)}
+${certificateWarningBanner(c, p.now)}
 <div class="toolbar">
   <a href="${base}/edit" class="button primary">Edit</a>
   <a href="${base}/configuration" class="button">What the customer configures</a>
+  <a href="${base}/setup-links" class="button">Create setup link</a>
   <a href="${base}/sign-in-log" class="button">Sign-in log</a>
   <a href="${base}/delete" class="button danger-link">Delete</a>
 </div>
 <h2>Identity provider</h2>
 <dl class="facts wide">
   <dt>idpId</dt><dd><code>${c.idpId}</code></dd>
-  <dt>Status</dt><dd>${yesNo(c.enabled, 'Enabled', 'Disabled')}</dd>
+  <dt>Status</dt><dd>${yesNo(c.enabled, 'Enabled', 'Disabled')}${
+    !c.enabled && p.activationRequestedAt !== undefined
+      ? html`<br><strong>Activation requested by the customer's IT admin</strong> ${timeElement(p.activationRequestedAt)}. Check the connection, then enable it: <a href="${base}/edit">Edit</a>, tick Enabled, save.`
+      : ''
+  }</dd>
   <dt>IdP-initiated sign-in</dt><dd>${yesNo(c.idpInitiatedLogin, 'Allowed', 'Refused')}</dd>
   <dt>Default IdP</dt><dd>${c.isDefault ? 'Yes: IdP discovery sends users here when their email domain matches no customer' : 'No'}
     <form method="post" action="${base}/default" class="inline-form">
@@ -151,11 +197,14 @@ export function customerDetailPage(chrome: Chrome, p: { customer: CustomerView; 
   <dt>Contact email</dt><dd>${c.contactEmail ?? html`<span class="muted">none</span>`}</dd>
   <dt>Email domains</dt><dd>${c.emailDomains.length > 0 ? c.emailDomains.map((d, i) => html`${i > 0 ? ', ' : ''}<code>${d}</code>`) : html`<span class="muted">none</span>`}</dd>
   ${c.metadataUrl ? html`<dt>Metadata URL</dt><dd><code>${c.metadataUrl}</code></dd>` : ''}
+  ${c.metadataRefresh ? metadataRefreshFacts(c.metadataRefresh) : ''}
   <dt>Created</dt><dd>${timeElement(c.createdAt)}</dd>
   <dt>Updated</dt><dd>${timeElement(c.updatedAt)}</dd>
 </dl>
 <h2>Verification certificates</h2>
 ${c.certificates.map((cert, i) => html`<section class="certificate" aria-label="Certificate ${i + 1}"><h3>Certificate ${i + 1}</h3>${certificateFacts(cert, p.now)}</section>`)}
+<h2>Attribute mapping</h2>
+${attributeMappingFacts(c)}
 <h2>Application connections</h2>
 ${
   c.applications.length === 0
@@ -170,6 +219,17 @@ ${
 }`,
     crumb(c.idpId),
   );
+}
+
+/** The scheduled refresh of a connection configured by metadata URL: when it last worked, and its last failure. */
+function metadataRefreshFacts(r: NonNullable<CustomerView['metadataRefresh']>): SafeHtml {
+  return html`<dt>Last refreshed</dt><dd>${r.lastRefreshedAt === null ? html`<span class="muted">not yet (the metadata was fetched when saved)</span>` : timeElement(r.lastRefreshedAt)}</dd>
+  <dt>Last refresh error</dt><dd>${
+    r.lastError === null
+      ? html`<span class="muted">none</span>`
+      : html`<strong>${r.lastError.reason}</strong> (${timeElement(r.lastError.at)}). The connection keeps the settings of the last good metadata.`
+  }</dd>
+  ${r.nextRefreshAt === null ? '' : html`<dt>Next refresh</dt><dd>${timeElement(r.nextRefreshAt)}</dd>`}`;
 }
 
 /** One customer's sign-in attempts, optionally for one of its applications. */
@@ -243,6 +303,60 @@ function connectionRows(values: CustomerFormValues, applications: Application[],
   return html`<ul class="connection-choices">${rows}</ul>`;
 }
 
+/** The attribute mapping part of the form: a preset, rows of IdP name → app name, and the NameID's app name. */
+function attributeMappingFieldset(v: CustomerFormValues, errors: FieldErrors): SafeHtml {
+  const rows = [...v.mappingRows, ...Array.from({ length: BLANK_MAPPING_ROWS }, () => ({ idpAttribute: '', appAttribute: '' }))];
+  return html`<fieldset class="attribute-mapping" ${errors.attributeMapping ? html`aria-describedby="customer-attributeMapping-error"` : ''}>
+    <legend>Attribute mapping</legend>
+    <p class="hint">Rename the attributes this IdP sends to the names your applications ask for. Names no row maps reach the applications unchanged.</p>
+    ${fieldError(errors.attributeMapping, 'customer-attributeMapping-error')}
+    <label for="customer-mappingPreset">Preset</label>
+    <select id="customer-mappingPreset" name="mappingPreset" aria-describedby="customer-mappingPreset-hint">
+      ${option('', 'None', v.mappingPreset === '')}
+      ${ATTRIBUTE_MAPPING_PRESETS.map((preset) => option(preset.id, preset.label, preset.id === v.mappingPreset))}
+    </select>
+    <p class="hint" id="customer-mappingPreset-hint">With no rows filled in, saving uses the preset's rows. "Fill rows from preset" shows them here to edit first.</p>
+    <button type="submit" name="fillPreset" value="true">Fill rows from preset</button>
+    <table class="data mapping-rows" aria-label="Attribute mapping rows">
+      <thead><tr><th scope="col">IdP attribute name</th><th scope="col">Application attribute name</th></tr></thead>
+      <tbody>${rows.map(
+        (r, i) => html`<tr>
+        <td><label class="visually-hidden" for="map-idp-${i}">IdP attribute name, row ${i + 1}</label><input id="map-idp-${i}" name="mapIdp" value="${r.idpAttribute}" maxlength="${ATTRIBUTE_NAME_MAX_LENGTH}" class="mono"></td>
+        <td><label class="visually-hidden" for="map-app-${i}">Application attribute name, row ${i + 1}</label><input id="map-app-${i}" name="mapApp" value="${r.appAttribute}" maxlength="${ATTRIBUTE_NAME_MAX_LENGTH}" class="mono"></td>
+      </tr>`,
+      )}</tbody>
+    </table>
+    ${input(errors, { name: 'nameIdAttribute', label: 'Also deliver the NameID as', value: v.nameIdAttribute, optional: true, hint: 'An application attribute name, e.g. userId.' })}
+  </fieldset>`;
+}
+
+/** The attribute mapping as the customer page shows it. */
+function attributeMappingFacts(c: CustomerView): SafeHtml {
+  const m = c.attributeMapping;
+  const preset = m.preset === null ? undefined : attributeMappingPreset(m.preset);
+  if (m.rules.length === 0 && m.nameIdAttribute === null) return html`<p class="muted">None: applications receive the attribute names the IdP sends.</p>`;
+  return html`${preset ? html`<p>From the ${preset.label} preset.</p>` : ''}
+${
+  m.rules.length === 0
+    ? ''
+    : scrollingTable(
+        'Attribute mapping',
+        html`<table class="data" aria-label="Attribute mapping">
+  <thead><tr><th scope="col">IdP attribute name</th><th scope="col">Application attribute name</th></tr></thead>
+  <tbody>${m.rules.map((r) => html`<tr><td><code>${r.idpAttribute}</code></td><td><code>${r.appAttribute}</code></td></tr>`)}</tbody>
+</table>`,
+      )
+}
+${m.nameIdAttribute === null ? '' : html`<p>The NameID is also delivered as <code>${m.nameIdAttribute}</code>.</p>`}`;
+}
+
+/** Pinned certificates that are expired or not yet valid: said after every save and whenever the page is shown. */
+function certificateWarningBanner(c: CustomerView, now: number): SafeHtml {
+  const warnings = certificateWarnings(c.certificates, now, (i) => `certificate ${i + 1}`);
+  if (warnings.length === 0) return html``;
+  return html`<div class="banner warning" role="status">${warnings.map((w) => html`<p>${w.message}</p>`)}</div>`;
+}
+
 export function customerFormPage(
   chrome: Chrome,
   p: { customer?: CustomerView; values: CustomerFormValues; applications: Application[]; errors?: FieldErrors; error?: string | undefined },
@@ -306,6 +420,7 @@ export function customerFormPage(
     <legend>IdP metadata URL</legend>
     ${input(errors, { name: 'metadataUrl', label: 'Metadata URL', value: v.metadataUrl, type: 'url', hint: 'An https:// URL, fetched once when you save (size and time limited).' })}
   </fieldset>
+  ${attributeMappingFieldset(v, errors)}
   <fieldset>
     <legend>Application connections</legend>
     <p class="hint">A multiplexed connection uses one shared SP identity toward the customer's IdP for all your applications; a non-multiplexed one uses an identity of its own.${editing ? ' Clearing a connected application removes its connection.' : ''}</p>
@@ -379,6 +494,8 @@ export function idpConfigurationPage(chrome: Chrome, p: { customer: CustomerView
         )
   }
   <h3>SP metadata</h3>
+  ${copyable(`sp-metadata-url-${n}`, 'SP metadata URL', conf.spMetadataUrl)}
+  <p class="hint">Public: IdPs that import metadata from a URL can fetch it themselves.</p>
   ${copyableBlock(`sp-metadata-${n}`, 'SP metadata XML', conf.metadataXml, html` <a href="${metadataDownloadPath(c.idpId, conf)}" class="button" download>Download metadata XML<span class="visually-hidden"> for ${heading}</span></a>`)}
 </section>`;
   });

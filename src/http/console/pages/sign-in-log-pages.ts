@@ -23,6 +23,7 @@ export function signInLogQuery(path: string, f: SignInLogFilters, before: number
 }
 
 function outcomeBadge(e: SsoLogEntry): SafeHtml {
+  if (e.outcome === 'test') return html`<span class="badge">Test</span>`;
   return e.outcome === 'success' ? html`<span class="badge ok">Success</span>` : html`<span class="badge danger">Failure</span>`;
 }
 
