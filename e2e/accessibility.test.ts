@@ -30,6 +30,9 @@ let samlAppSaasid: string;
 let setupUrl: string;
 let connectionApiCredentialId: string;
 let missingAttributeRequestId: string;
+/** The self-service portal of a customer whose IdP is saved (its attribute mapping and certificates shown), and a revoked link. */
+let portalPath: string;
+let revokedPortalPath: string;
 
 beforeAll(async () => {
   server = await startConsoleServer();
@@ -55,6 +58,10 @@ beforeAll(async () => {
     applications: [rest.saasid, saml.saasid],
     multiplexed: true,
   });
+  portalPath = new URL((await app.services.setupLinks.createSetupLink(actor, LONG_IDP_ID, {})).url).pathname;
+  const revoked = await app.services.setupLinks.createSetupLink(actor, LONG_IDP_ID, {});
+  await app.services.setupLinks.revokeSetupLink(actor, LONG_IDP_ID, revoked.id);
+  revokedPortalPath = new URL(revoked.url).pathname;
   await app.services.customers.putCustomer(actor, POST_IDP_ID, {
     entityId: 'https://idp.post-binding.example.org/saml',
     ssoUrl: 'https://idp.post-binding.example.org/sso',
@@ -213,7 +220,7 @@ describe('every console page and end-user page in Chromium, on a phone and on a 
       expect(problems).toEqual([]);
     }, 300_000);
 
-    it(`end-user pages at ${viewport.width} px: IdP discovery, SSO error, auto-post`, async () => {
+    it(`end-user pages at ${viewport.width} px: IdP discovery, SSO error, auto-post, the setup portal`, async () => {
       const problems: string[] = [];
       const { context, page } = await openPage(viewport);
       // The auto-post pages submit themselves through autopost.js; stopping it keeps the page in view.
@@ -261,6 +268,12 @@ describe('every console page and end-user page in Chromium, on a phone and on a 
       ]);
       await page.locator('form#autopost').waitFor({ state: 'attached' });
       problems.push(...(await problemsOf(page, 'auto-post page to the application', viewport)));
+
+      // The customer admin's self-service portal, and the page a revoked link opens to.
+      expect((await page.goto(portalPath))?.status()).toBe(200);
+      problems.push(...(await problemsOf(page, 'setup portal', viewport)));
+      expect((await page.goto(revokedPortalPath))?.status()).toBe(410);
+      problems.push(...(await problemsOf(page, 'revoked setup link page', viewport)));
       await context.close();
 
       expect(problems).toEqual([]);

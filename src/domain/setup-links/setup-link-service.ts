@@ -22,6 +22,7 @@ import type { CertificateInfo } from '../../saml/certificates.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { idpIdSchema } from '../connections/customer-schemas.js';
+import type { AttributeMappingInput } from '../connections/attribute-mapping-input.js';
 import type { CustomerService } from '../connections/customer-service.js';
 import { acsUrlFor, spEntityIdFor } from '../connections/sp-identity.js';
 import type { SigningKeyService } from '../keys/signing-key-service.js';
@@ -81,6 +82,8 @@ export interface PortalSpIdentity {
   /** The metadata to download; null until the customer exists (the SP entity ID URL serves it). */
   metadataXml: string | null;
   applications: string[];
+  /** The attributes its applications ask for: the targets of the portal's attribute mapping rows. */
+  requiredAttributes: { name: string; required: boolean }[];
 }
 
 /** ≥ 256 bits, base64url: unguessable, and safe in a URL path. */
@@ -264,7 +267,14 @@ export function createSetupLinkService(deps: {
     async spIdentities(link: OpenSetupLink): Promise<PortalSpIdentity[]> {
       if (await findCustomerView(link)) {
         const configurations = await customers.idpConfiguration(link.accountId, link.idpId);
-        return configurations.map((c) => ({ entityId: c.entityId, acsUrl: c.acsUrl, signingCertificates: c.signingCertificates, metadataXml: c.metadataXml, applications: c.applications }));
+        return configurations.map((c) => ({
+          entityId: c.entityId,
+          acsUrl: c.acsUrl,
+          signingCertificates: c.signingCertificates,
+          metadataXml: c.metadataXml,
+          applications: c.applications,
+          requiredAttributes: c.requiredAttributes,
+        }));
       }
       // Not created yet: its connections will be multiplexed (putCustomer's default), so the shared identity.
       return [
@@ -274,6 +284,8 @@ export function createSetupLinkService(deps: {
           signingCertificates: await deps.signingKeys.publishedCertificates(link.accountId),
           metadataXml: null,
           applications: link.applications ?? [],
+          // The mapping is edited once the customer exists (its applications known by then).
+          requiredAttributes: [],
         },
       ];
     },
@@ -294,6 +306,34 @@ export function createSetupLinkService(deps: {
         emailDomains: current?.emailDomains ?? [],
         ...(contactEmail && { contactEmail }),
         ...(link.applications && { applications: link.applications }),
+      });
+      return customer;
+    },
+
+    /**
+     * Saves the attribute mapping through putCustomer, keeping everything else: the IdP as it is
+     * stored (by metadata URL when it was configured so, re-read like the console's edit form does),
+     * enabled, domains and contact. Only once the customer exists, and only before Activate.
+     */
+    async saveAttributeMapping(link: OpenSetupLink, sourceIp: string, attributeMapping: AttributeMappingInput): Promise<CustomerView> {
+      requireUnfinished(link);
+      const current = await findCustomerView(link);
+      if (!current) throw validationError([{ field: 'attributeMapping', message: 'Save your identity provider first.' }]);
+      const idp = current.metadataUrl
+        ? { metadataUrl: current.metadataUrl }
+        : {
+            entityId: current.entityId,
+            ssoUrl: current.ssoUrl,
+            ssoBinding: current.ssoBinding,
+            certificates: current.certificates.map((c) => c.pem),
+            ...(current.slo && { sloUrl: current.slo.url, sloBinding: current.slo.binding, ...(current.slo.responseUrl !== null && { sloResponseUrl: current.slo.responseUrl }) }),
+          };
+      const { customer } = await customers.putCustomer(portalActor(link, sourceIp), link.idpId, {
+        ...idp,
+        enabled: current.enabled,
+        emailDomains: current.emailDomains,
+        ...(current.contactEmail !== null && { contactEmail: current.contactEmail }),
+        attributeMapping,
       });
       return customer;
     },

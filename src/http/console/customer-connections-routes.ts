@@ -5,7 +5,8 @@ import { AppError, isAppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { METADATA_FORM_BODY_LIMIT } from './applications-routes.js';
 import { adminActor } from './console-session.js';
-import { customerFieldErrors, customerFormFrom, customerFormOf, customerInputOf, emptyCustomerForm, withPresetRows, type CustomerFormValues } from './customer-form.js';
+import { customerFieldErrors, customerFormFrom, customerFormOf, customerInputOf, emptyCustomerForm, type CustomerFormValues } from './customer-form.js';
+import { FILL_PRESET_BUTTON, withPresetRows } from '../views/attribute-mapping-form.js';
 import { formOf, formValues, submitForm } from './forms.js';
 import {
   customerDetailPage,
@@ -60,7 +61,7 @@ export function registerCustomerConnectionRoutes(app: FastifyInstance, services:
    */
   const save = async (request: FastifyRequest, reply: FastifyReply, values: CustomerFormValues, applications: Application[], current: CustomerView | undefined) => {
     // "Fill rows from preset" re-renders the form with the preset's rows; nothing is saved.
-    if (formOf(request).fillPreset === 'true') return renderForm(request, reply, { customer: current, values: withPresetRows(values), applications });
+    if (formOf(request)[FILL_PRESET_BUTTON] === 'true') return renderForm(request, reply, { customer: current, values: withPresetRows(values), applications });
     const prepared = customerInputOf(values);
     const outcome = await submitForm(() =>
       services.customers.putCustomer(adminActor(request), values.idpId, { ...prepared.input, removeUnlistedApplications: true }, { createOnly: current === undefined }),

@@ -1,6 +1,6 @@
 import type { Application, CustomerView } from '../../domain/model.js';
 import type { PutCustomerInput } from '../../domain/connections/customer-schemas.js';
-import { attributeMappingPreset } from '../../domain/connections/attribute-mapping-presets.js';
+import { attributeMappingInputOf, attributeMappingProblems, mappingRowsFrom, type AttributeMappingFormValues } from '../views/attribute-mapping-form.js';
 import { checked, groupFieldErrors } from './forms.js';
 
 export type IdpSource = 'fields' | 'metadataXml' | 'metadataUrl';
@@ -12,7 +12,7 @@ export interface ConnectionChoice {
 }
 
 /** A customer connection form as the admin typed it, for re-rendering. */
-export interface CustomerFormValues {
+export interface CustomerFormValues extends AttributeMappingFormValues {
   idpId: string;
   source: IdpSource;
   entityId: string;
@@ -29,20 +29,7 @@ export interface CustomerFormValues {
   enabled: boolean;
   idpInitiatedLogin: boolean;
   connections: ConnectionChoice[];
-  /** The attribute mapping preset chosen ('' for none). */
-  mappingPreset: string;
-  /** IdP name → app name rows as typed (blank rows are ignored). */
-  mappingRows: MappingRow[];
-  nameIdAttribute: string;
 }
-
-export interface MappingRow {
-  idpAttribute: string;
-  appAttribute: string;
-}
-
-/** Empty mapping rows offered below the filled ones: room to add without JavaScript. */
-export const BLANK_MAPPING_ROWS = 3;
 
 /** A new customer: connected to every enabled application, multiplexed (the API's defaults). */
 export function emptyCustomerForm(applications: Application[]): CustomerFormValues {
@@ -120,16 +107,9 @@ export function customerFormFrom(
     idpInitiatedLogin: checked(form, 'idpInitiatedLogin'),
     connections: applications.map((a) => ({ saasid: a.saasid, connected: lists.connect.includes(a.saasid), multiplexed: lists.multiplexed.includes(a.saasid) })),
     mappingPreset: text('mappingPreset'),
-    mappingRows: lists.mapIdp
-      .map((idpAttribute, i) => ({ idpAttribute: idpAttribute.trim(), appAttribute: (lists.mapApp[i] ?? '').trim() }))
-      .filter((r) => r.idpAttribute !== '' || r.appAttribute !== ''),
+    mappingRows: mappingRowsFrom(lists.mapIdp, lists.mapApp),
     nameIdAttribute: text('nameIdAttribute'),
   };
-}
-
-/** "Fill rows from preset": the form with the chosen preset's rows in place of the typed ones (nothing saved). */
-export function withPresetRows(v: CustomerFormValues): CustomerFormValues {
-  return { ...v, mappingRows: attributeMappingPreset(v.mappingPreset)?.rules.map((r) => ({ ...r })) ?? [] };
 }
 
 /**
@@ -188,12 +168,7 @@ export function customerInputOf(v: CustomerFormValues): PreparedCustomer {
       enabled: v.enabled,
       idpInitiatedLogin: v.idpInitiatedLogin,
       applications: chosen.map((c) => ({ saasid: c.saasid, multiplexed: c.multiplexed })),
-      // A preset with no rows typed: the service fills the preset's rows.
-      attributeMapping: {
-        ...(v.mappingPreset !== '' && { preset: v.mappingPreset }),
-        ...((v.mappingPreset === '' || v.mappingRows.length > 0) && { rules: v.mappingRows }),
-        nameIdAttribute: optional(v.nameIdAttribute) ?? null,
-      },
+      attributeMapping: attributeMappingInputOf(v),
     },
     certificates,
     emailDomains,
@@ -208,20 +183,14 @@ export function customerInputOf(v: CustomerFormValues): PreparedCustomer {
 export function customerFieldErrors(fields: Record<string, string>, prepared: PreparedCustomer): Record<string, string> {
   const rows: Record<string, string> = {};
   const rest: Record<string, string> = {};
-  const mappingProblems: { order: number; text: string }[] = [];
   for (const [path, message] of Object.entries(fields)) {
     const match = /^applications\.(\d+)/.exec(path);
     const saasid = match ? prepared.connected[Number(match[1])] : undefined;
-    const mapping = /^attributeMapping\.(?:rules\.(\d+)\.(idpAttribute|appAttribute)|(preset|nameIdAttribute))/.exec(path);
     if (saasid) rows[`app:${saasid}`] = message;
-    else if (mapping?.[1] !== undefined) {
-      const row = Number(mapping[1]);
-      mappingProblems.push({ order: row * 2 + (mapping[2] === 'appAttribute' ? 1 : 0), text: `Row ${row + 1}, ${mapping[2] === 'idpAttribute' ? 'IdP attribute' : 'application attribute'}: ${message}` });
-    } else if (mapping) mappingProblems.push({ order: mapping[3] === 'preset' ? -2 : Number.MAX_SAFE_INTEGER, text: `${mapping[3] === 'preset' ? 'Preset' : 'NameID attribute'}: ${message}` });
-    else rest[path] = message;
+    else if (!path.startsWith('attributeMapping.')) rest[path] = message;
   }
-  // In the order of the form: preset, rows top to bottom, then the NameID.
-  if (mappingProblems.length > 0) rows.attributeMapping = mappingProblems.sort((a, b) => a.order - b.order).map((p) => p.text).join('; ');
+  const mapping = attributeMappingProblems(fields);
+  if (mapping !== undefined) rows.attributeMapping = mapping;
   const grouped = groupFieldErrors(rest, (field, index) =>
     field === 'certificates' ? `certificate ${index + 1}` : field === 'emailDomains' ? `"${prepared.emailDomains[index] ?? index + 1}"` : `item ${index + 1}`,
   );

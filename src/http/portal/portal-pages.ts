@@ -4,8 +4,11 @@ import type { TestSignInResult } from '../../domain/sso/test-sign-in.js';
 import type { OpenSetupLink, PortalSpIdentity, SetupLinkRefusal } from '../../domain/setup-links/setup-link-service.js';
 import { endUserLayout, type PageBranding } from '../views/end-user-layout.js';
 import { html, timeElement, type SafeHtml } from '../views/html.js';
-import { errorBanner, fieldError } from '../views/layout.js';
+import { errorBanner, fieldError, scrollingTable } from '../views/layout.js';
 import { testSignInSection } from './test-sign-in-pages.js';
+import { attributeMappingFieldset, type AttributeMappingFormValues } from '../views/attribute-mapping-form.js';
+import { certificateWarnings, daysLeft } from '../../domain/connections/certificate-expiry.js';
+import type { CertificateInfo } from '../../saml/certificates.js';
 
 export interface PortalPage {
   base: string;
@@ -19,6 +22,33 @@ export interface PortalPage {
   notice?: string | undefined;
   /** The latest "Test sign-in" of this link. */
   testResult?: TestSignInResult | undefined;
+  /** The time certificates' days left are counted from. */
+  now: number;
+  /** The attribute mapping form as typed (re-rendered after an error or "Fill rows from preset"); else the saved mapping. */
+  mapping?: AttributeMappingFormValues | undefined;
+}
+
+/** Within this many days of its notAfter a certificate is flagged: time enough to roll it over. */
+const EXPIRY_WARNING_DAYS = 30;
+
+/** "valid until …, N days left", with a warning when expired, not yet valid or expiring soon. */
+function certificateExpiry(c: CertificateInfo, now: number, whose: 'ours' | 'yours'): SafeHtml {
+  const days = daysLeft(c, now);
+  const [warning] = certificateWarnings([c], now, () => '');
+  const until = html`valid until ${timeElement(Date.parse(c.notAfter))}`;
+  if (warning?.code === 'CERTIFICATE_EXPIRED') {
+    const advice = whose === 'ours' ? 'Ask your provider for their current certificate.' : 'Give us the certificate your IdP signs with now.';
+    return html`<p class="banner warning" role="alert">This certificate has expired (${until}). ${advice}</p>`;
+  }
+  if (warning?.code === 'CERTIFICATE_NOT_YET_VALID') {
+    return html`<p class="banner warning" role="alert">This certificate is not valid yet: valid from ${timeElement(Date.parse(c.notBefore))}, ${until}. Check that it is the one your IdP signs with now.</p>`;
+  }
+  const left = `${days} ${days === 1 ? 'day' : 'days'} left`;
+  if (days < EXPIRY_WARNING_DAYS) {
+    const advice = whose === 'ours' ? 'Import our renewal certificate (or our metadata again) when it is published.' : 'Roll it over in your IdP and save the new certificate here.';
+    return html`<p class="banner warning" role="alert">This certificate expires soon: ${until} (${left}). ${advice}</p>`;
+  }
+  return html`<p class="muted">${c.subject}, ${until} (${left})</p>`;
 }
 
 const csrf = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`;
@@ -34,7 +64,7 @@ ${p.identities.map(
   <dt>SP entity ID</dt><dd><code>${identity.entityId}</code></dd>
   <dt>ACS URL (HTTP-POST)</dt><dd><code>${identity.acsUrl}</code></dd>
   <dt>SP metadata URL</dt><dd><a href="${identity.entityId}">${identity.entityId}</a></dd>
-  <dt>Signing certificate</dt><dd>${identity.signingCertificates.map((c) => html`<pre>${c.pem}</pre><p class="muted">${c.subject}, valid until ${c.notAfter}</p>`)}</dd>
+  ${identity.signingCertificates.map((c, n) => html`<dt>${n === 0 ? 'Signing certificate' : 'Renewal certificate (will replace it)'}</dt><dd><pre class="certificate-pem" tabindex="0" aria-label="${n === 0 ? 'Signing certificate' : 'Renewal certificate'} (PEM)">${c.pem}</pre>${certificateExpiry(c, p.now, 'ours')}</dd>`)}
 </dl>
 <p><a class="button" href="${identity.metadataXml === null ? identity.entityId : `${p.base}/metadata.xml?i=${i}`}" download>Download our metadata</a></p>`,
 )}
@@ -46,7 +76,8 @@ function idpForms(p: PortalPage): SafeHtml {
   const action = `${p.base}/identity-provider`;
   const current = p.customer;
   return html`<section aria-labelledby="your-idp"><h2 id="your-idp">Your identity provider</h2>
-${current ? html`<p role="status">Saved: entity ID <code>${current.entityId}</code>, SSO URL <code>${current.ssoUrl}</code>. The connection is ${current.enabled ? 'active' : 'not active yet'}.</p>` : html`<p>Not configured yet. Give your IdP's metadata by URL or as XML, or enter its details by hand.</p>`}
+${current ? html`<p role="status">Saved: entity ID <code>${current.entityId}</code>, SSO URL <code>${current.ssoUrl}</code>. The connection is ${current.enabled ? 'active' : 'not active yet'}.</p>
+${verificationCertificates(current, p.now)}` : html`<p>Not configured yet. Give your IdP's metadata by URL or as XML, or enter its details by hand.</p>`}
 <form method="post" action="${action}">
   ${csrf(p.csrfToken)}<input type="hidden" name="source" value="url">
   <label for="metadataUrl">Metadata URL</label>
@@ -75,6 +106,37 @@ ${current ? html`<p role="status">Saved: entity ID <code>${current.entityId}</co
 </section>`;
 }
 
+/** The IdP certificates we verify its signatures with, each with its expiry. */
+function verificationCertificates(customer: CustomerView, now: number): SafeHtml {
+  return html`<h3>Verification certificates</h3>
+<ul class="certificates">${customer.certificates.map((c, i) => html`<li aria-label="Verification certificate ${i + 1}"><code>${c.subject}</code>${certificateExpiry(c, now, 'yours')}</li>`)}</ul>`;
+}
+
+/**
+ * The connection's attribute mapping, editable once the customer exists: the IdP's attribute
+ * names → the names the applications ask for (offered in the application column).
+ */
+function attributeMappingSection(p: PortalPage): SafeHtml {
+  const customer = p.customer;
+  if (!customer) return html``;
+  const saved = customer.attributeMapping;
+  const values = p.mapping ?? { mappingPreset: saved.preset ?? '', mappingRows: saved.rules.map((r) => ({ ...r })), nameIdAttribute: saved.nameIdAttribute ?? '' };
+  const asked = new Map<string, boolean>();
+  for (const identity of p.identities) for (const a of identity.requiredAttributes) asked.set(a.name, (asked.get(a.name) ?? false) || a.required);
+  return html`<section aria-labelledby="attribute-mapping"><h2 id="attribute-mapping">Attribute mapping</h2>
+${
+  asked.size === 0
+    ? html`<p>The applications ask for no attributes beyond the NameID.</p>`
+    : html`<p>The applications ask for: ${[...asked].map(([name, required], i) => html`${i > 0 ? ', ' : ''}<code>${name}</code>${required ? '' : html` <span class="muted">(optional)</span>`}`)}. If your IdP sends them under other names, map them here, or pick your IdP's preset.</p>`
+}
+<form method="post" action="${p.base}/attribute-mapping">
+  ${csrf(p.csrfToken)}
+  ${attributeMappingFieldset(values, { idpLabel: 'Your IdP\'s attribute name', appLabel: 'The application\'s attribute', appAttributes: [...asked.keys()], error: p.errors?.attributeMapping })}
+  <button type="submit" class="primary">Save attribute mapping</button>
+</form>
+</section>`;
+}
+
 function guides(p: PortalPage): SafeHtml {
   const identity = p.identities[0];
   if (!identity) return html``;
@@ -82,9 +144,12 @@ function guides(p: PortalPage): SafeHtml {
 ${idpGuides.map(
   (g) => html`<details id="guide-${g.id}"><summary>${g.name}</summary>
 <ol>${g.steps.map((s) => html`<li>${s}</li>`)}</ol>
-<table><thead><tr><th scope="col">Field in ${g.name}</th><th scope="col">Our value</th></tr></thead><tbody>
+${scrollingTable(
+  `Our values for ${g.name}`,
+  html`<table><thead><tr><th scope="col">Field in ${g.name}</th><th scope="col">Our value</th></tr></thead><tbody>
 ${g.fields.map((f) => html`<tr><td>${f.theirField}</td><td><code>${ourValue(identity, f.ourValue)}</code></td></tr>`)}
-</tbody></table>
+</tbody></table>`,
+)}
 <p>Then, here: ${g.metadata}</p>
 </details>`,
 )}
@@ -122,6 +187,7 @@ ${p.notice ? html`<div class="banner" role="status">${p.notice}</div>` : ''}${er
 <p>This link expires ${timeElement(p.link.expiresAt)}.</p>
 ${ourDetails(p)}
 ${idpForms(p)}
+${attributeMappingSection(p)}
 ${guides(p)}
 ${testSignInSection({ base: p.base, csrfField: csrf(p.csrfToken), ready, result: p.testResult, error: p.errors?.testSignIn })}
 ${activateSection(p, ready)}`,

@@ -14,6 +14,7 @@ import { pageBrandingLoader } from '../sso/page-branding.js';
 import { browserBindingFor, sendStep } from '../sso/sso-plugin.js';
 import { testReturnCookie } from './test-sign-in-routes.js';
 import { toAppError } from '../to-app-error.js';
+import { attributeMappingInputOf, attributeMappingProblems, FILL_PRESET_BUTTON, mappingRowsFrom, withPresetRows, type AttributeMappingFormValues } from '../views/attribute-mapping-form.js';
 import { activatedPage, activationRequestedPage, portalErrorPage, portalPage, refusedLinkPage } from './portal-pages.js';
 
 type SecretParams = { Params: { secret: string } };
@@ -32,6 +33,18 @@ const textOf = (body: unknown, name: string): string => {
   if (isUploadedFile(value)) return Buffer.from(value.bytes).toString('utf8');
   return '';
 };
+
+/** Every value of a repeated form field (`mapIdp`, `mapApp`): formbody gives one as a string, several as a list. */
+const listOf = (body: unknown, name: string): string[] => {
+  if (typeof body !== 'object' || body === null) return [];
+  const value: unknown = (body as Record<string, unknown>)[name];
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+};
+
+function mappingFormOf(body: unknown): AttributeMappingFormValues {
+  return { mappingPreset: textOf(body, 'mappingPreset'), mappingRows: mappingRowsFrom(listOf(body, 'mapIdp'), listOf(body, 'mapApp')), nameIdAttribute: textOf(body, 'nameIdAttribute') };
+}
 
 /** The form's IdP, in the shape putCustomer takes: one source per form, never an idpId. */
 function idpInputOf(body: unknown): PortalIdpInput {
@@ -81,7 +94,12 @@ export async function portalPlugin(app: FastifyInstance, options: { services: Se
   };
   const baseOf = (request: FastifyRequest<SecretParams>) => `${SETUP_LINK_PATH}/${request.params.secret}`;
 
-  const renderPortal = async (request: FastifyRequest<SecretParams>, reply: FastifyReply, extra: { errors?: Record<string, string>; error?: string; notice?: string } = {}, status = 200) => {
+  const renderPortal = async (
+    request: FastifyRequest<SecretParams>,
+    reply: FastifyReply,
+    extra: { errors?: Record<string, string>; error?: string; notice?: string; mapping?: AttributeMappingFormValues } = {},
+    status = 200,
+  ) => {
     const link = linkOf(request);
     const branding = await brandingOf(link.accountId);
     if (link.completedAt !== null) return reply.code(status).type('text/html').send(activatedPage({ branding, link, returnUrl: link.returnUrl }).value);
@@ -90,7 +108,7 @@ export async function portalPlugin(app: FastifyInstance, options: { services: Se
     return reply
       .code(status)
       .type('text/html')
-      .send(portalPage({ base: baseOf(request), csrfToken, branding, link, customer, identities, testResult, ...extra }).value);
+      .send(portalPage({ base: baseOf(request), csrfToken, branding, link, customer, identities, testResult, now: services.clock.now(), ...extra }).value);
   };
 
   app.setErrorHandler(async (error, request: FastifyRequest<SecretParams>, reply) => {
@@ -106,9 +124,11 @@ export async function portalPlugin(app: FastifyInstance, options: { services: Se
 
   const csrf = { preValidation: app.csrfProtection };
 
-  app.get<SecretParams & { Querystring: { saved?: string } }>(`${SETUP_LINK_PATH}/:secret`, async (request, reply) =>
-    renderPortal(request, reply, request.query.saved === '1' ? { notice: 'Your identity provider was saved.' } : {}),
-  );
+  const savedNotices: Record<string, string> = { '1': 'Your identity provider was saved.', mapping: 'The attribute mapping was saved.' };
+  app.get<SecretParams & { Querystring: { saved?: string } }>(`${SETUP_LINK_PATH}/:secret`, async (request, reply) => {
+    const notice = request.query.saved === undefined ? undefined : savedNotices[request.query.saved];
+    return renderPortal(request, reply, notice ? { notice } : {});
+  });
 
   app.get<SecretParams & { Querystring: { i?: string } }>(`${SETUP_LINK_PATH}/:secret/metadata.xml`, async (request, reply) => {
     const identities = await services.setupLinks.spIdentities(linkOf(request));
@@ -127,6 +147,21 @@ export async function portalPlugin(app: FastifyInstance, options: { services: Se
       return renderPortal(request, reply, { errors, error: error.message }, error.status);
     }
     return reply.redirect(`${baseOf(request)}?saved=1`, 303);
+  });
+
+  app.post<SecretParams>(`${SETUP_LINK_PATH}/:secret/attribute-mapping`, csrf, async (request, reply) => {
+    const mapping = mappingFormOf(request.body);
+    // "Fill rows from preset" shows the preset's rows to edit first; nothing is saved.
+    if (textOf(request.body, FILL_PRESET_BUTTON) === 'true') return renderPortal(request, reply, { mapping: withPresetRows(mapping) });
+    try {
+      await services.setupLinks.saveAttributeMapping(linkOf(request), request.ip, attributeMappingInputOf(mapping));
+    } catch (error) {
+      if (!isAppError(error) || error.kind !== 'validation') throw error;
+      const fields = Object.fromEntries((error.fields ?? []).map((f) => [f.field, f.message]));
+      const problem = attributeMappingProblems(fields) ?? error.fields?.[0]?.message ?? error.message;
+      return renderPortal(request, reply, { mapping, errors: { attributeMapping: problem }, error: error.message }, error.status);
+    }
+    return reply.redirect(`${baseOf(request)}?saved=mapping`, 303);
   });
 
   const testCookie = testReturnCookie(options.publicUrl);

@@ -53,6 +53,14 @@ ${body}
 </html>`;
 }
 
+/**
+ * A table in a region of its own that scrolls sideways: on a narrow screen a wide table scrolls
+ * by itself instead of widening the page. Focusable, so a keyboard can scroll it too (WCAG 2.1.1).
+ */
+export function scrollingTable(label: string, table: SafeHtml): SafeHtml {
+  return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
+}
+
 export function fieldError(message: string | undefined, id: string): SafeHtml {
   return message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : html``;
 }

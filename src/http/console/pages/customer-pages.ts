@@ -6,9 +6,9 @@ import type { CustomerSummary, IdpConfiguration } from '../../../domain/connecti
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
 import type { SsoLogPage } from '../../../domain/sso/sso-log.js';
-import { BLANK_MAPPING_ROWS, type CustomerFormValues, type IdpSource } from '../customer-form.js';
-import { ATTRIBUTE_NAME_MAX_LENGTH } from '../../../domain/connections/attribute-mapping.js';
-import { ATTRIBUTE_MAPPING_PRESETS, attributeMappingPreset } from '../../../domain/connections/attribute-mapping-presets.js';
+import type { CustomerFormValues, IdpSource } from '../customer-form.js';
+import { attributeMappingPreset } from '../../../domain/connections/attribute-mapping-presets.js';
+import { attributeMappingFieldset } from '../../views/attribute-mapping-form.js';
 import { certificateWarnings, daysLeft } from '../../../domain/connections/certificate-expiry.js';
 import type { InvitedCustomer } from '../../../domain/setup-links/setup-link-service.js';
 import type { CertificateInfo } from '../../../saml/certificates.js';
@@ -303,33 +303,6 @@ function connectionRows(values: CustomerFormValues, applications: Application[],
   return html`<ul class="connection-choices">${rows}</ul>`;
 }
 
-/** The attribute mapping part of the form: a preset, rows of IdP name → app name, and the NameID's app name. */
-function attributeMappingFieldset(v: CustomerFormValues, errors: FieldErrors): SafeHtml {
-  const rows = [...v.mappingRows, ...Array.from({ length: BLANK_MAPPING_ROWS }, () => ({ idpAttribute: '', appAttribute: '' }))];
-  return html`<fieldset class="attribute-mapping" ${errors.attributeMapping ? html`aria-describedby="customer-attributeMapping-error"` : ''}>
-    <legend>Attribute mapping</legend>
-    <p class="hint">Rename the attributes this IdP sends to the names your applications ask for. Names no row maps reach the applications unchanged.</p>
-    ${fieldError(errors.attributeMapping, 'customer-attributeMapping-error')}
-    <label for="customer-mappingPreset">Preset</label>
-    <select id="customer-mappingPreset" name="mappingPreset" aria-describedby="customer-mappingPreset-hint">
-      ${option('', 'None', v.mappingPreset === '')}
-      ${ATTRIBUTE_MAPPING_PRESETS.map((preset) => option(preset.id, preset.label, preset.id === v.mappingPreset))}
-    </select>
-    <p class="hint" id="customer-mappingPreset-hint">With no rows filled in, saving uses the preset's rows. "Fill rows from preset" shows them here to edit first.</p>
-    <button type="submit" name="fillPreset" value="true">Fill rows from preset</button>
-    <table class="data mapping-rows" aria-label="Attribute mapping rows">
-      <thead><tr><th scope="col">IdP attribute name</th><th scope="col">Application attribute name</th></tr></thead>
-      <tbody>${rows.map(
-        (r, i) => html`<tr>
-        <td><label class="visually-hidden" for="map-idp-${i}">IdP attribute name, row ${i + 1}</label><input id="map-idp-${i}" name="mapIdp" value="${r.idpAttribute}" maxlength="${ATTRIBUTE_NAME_MAX_LENGTH}" class="mono"></td>
-        <td><label class="visually-hidden" for="map-app-${i}">Application attribute name, row ${i + 1}</label><input id="map-app-${i}" name="mapApp" value="${r.appAttribute}" maxlength="${ATTRIBUTE_NAME_MAX_LENGTH}" class="mono"></td>
-      </tr>`,
-      )}</tbody>
-    </table>
-    ${input(errors, { name: 'nameIdAttribute', label: 'Also deliver the NameID as', value: v.nameIdAttribute, optional: true, hint: 'An application attribute name, e.g. userId.' })}
-  </fieldset>`;
-}
-
 /** The attribute mapping as the customer page shows it. */
 function attributeMappingFacts(c: CustomerView): SafeHtml {
   const m = c.attributeMapping;
@@ -420,7 +393,7 @@ export function customerFormPage(
     <legend>IdP metadata URL</legend>
     ${input(errors, { name: 'metadataUrl', label: 'Metadata URL', value: v.metadataUrl, type: 'url', hint: 'An https:// URL, fetched once when you save (size and time limited).' })}
   </fieldset>
-  ${attributeMappingFieldset(v, errors)}
+  ${attributeMappingFieldset(v, { idpLabel: 'IdP attribute name', appLabel: 'Application attribute name', error: errors.attributeMapping, nameIdError: errors.nameIdAttribute })}
   <fieldset>
     <legend>Application connections</legend>
     <p class="hint">A multiplexed connection uses one shared SP identity toward the customer's IdP for all your applications; a non-multiplexed one uses an identity of its own.${editing ? ' Clearing a connected application removes its connection.' : ''}</p>

@@ -23,13 +23,8 @@ export function copyableBlock(id: string, label: string, value: string, extra: S
 </div>`;
 }
 
-/**
- * A table in a region of its own that scrolls sideways: on a narrow screen a wide table scrolls
- * by itself instead of widening the page. Focusable, so a keyboard can scroll it too (WCAG 2.1.1).
- */
-export function scrollingTable(label: string, table: SafeHtml): SafeHtml {
-  return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
-}
+// Shared with the end-user pages (the setup portal's attribute mapping), so it lives with the layout.
+export { scrollingTable } from '../../views/layout.js';
 
 /** Where console.js announces "… copied" to screen readers (the button keeps its name). */
 export const copyAnnouncer = html`<div class="visually-hidden" aria-live="polite" id="copy-announcer"></div>`;
