@@ -4,6 +4,9 @@ import type { DB } from '../../db/schema.js';
 import type { CustomerView } from '../model.js';
 
 export const CUSTOMERS_TOPIC = 'customers';
+/** One customer's view changed (its refresh status, say), not the account's others: key `accountId:idpId`. */
+export const CUSTOMER_TOPIC = 'customer';
+const customerKey = (accountId: string, idpId: string) => `${accountId}:${idpId}`;
 const MAX_PER_ACCOUNT = 20_000;
 
 /**
@@ -20,8 +23,17 @@ export function createCustomerViewCache(changes: ChangeFeed) {
     generation++;
     byAccount.delete(accountId);
   };
+  const dropCustomer = (accountId: string, idpId: string) => {
+    generation++;
+    byAccount.get(accountId)?.delete(idpId);
+  };
   changes.subscribe((event) => {
     if (event.topic === CUSTOMERS_TOPIC) drop(event.key);
+    if (event.topic === CUSTOMER_TOPIC) {
+      // Account IDs are UUIDs, so the first colon ends the account; an idpId may contain colons.
+      const separator = event.key.indexOf(':');
+      dropCustomer(event.key.slice(0, separator), event.key.slice(separator + 1));
+    }
   });
   changes.onReset(() => {
     generation++;
@@ -44,6 +56,10 @@ export function createCustomerViewCache(changes: ChangeFeed) {
     announceChange: (trx: Kysely<DB>, accountId: string) => changes.publish(trx, { topic: CUSTOMERS_TOPIC, key: accountId }),
     /** After that transaction commits: this instance forgets at once. */
     drop,
+    /** Inside the transaction that changes only this customer's view (no other customer's, no application). */
+    announceCustomerChange: (trx: Kysely<DB>, accountId: string, idpId: string) => changes.publish(trx, { topic: CUSTOMER_TOPIC, key: customerKey(accountId, idpId) }),
+    /** After that transaction commits. */
+    dropCustomer,
   };
 }
 

@@ -1,5 +1,6 @@
 import dns from 'node:dns';
 import https from 'node:https';
+import tls from 'node:tls';
 import type net from 'node:net';
 import { AppError } from '../../errors.js';
 import { MAX_METADATA_BYTES } from '../../saml/idp-metadata.js';
@@ -31,6 +32,8 @@ const failed = (message: string) => new AppError('METADATA_FETCH_FAILED', `The m
  */
 export function createMetadataFetcher(options: MetadataFetcherOptions): MetadataFetcher {
   const tlsSessions = new TlsSessionCache();
+  // One TLS context for every fetch: building one per connection parses the trusted CAs again.
+  const secureContext = tls.createSecureContext(options.ca === undefined ? {} : { ca: options.ca });
   return (rawUrl) =>
     new Promise<string>((resolve, reject) => {
       let url: URL;
@@ -65,7 +68,16 @@ export function createMetadataFetcher(options: MetadataFetcherOptions): Metadata
       // of the same IdP hosts, and a full handshake is most of a fetch's CPU).
       const sessionKey = `${url.hostname}:${url.port || 443}`;
       const session = tlsSessions.get(sessionKey);
-      const request = https.get(url, { agent: false, lookup, ca: options.ca, ...(session && { session }), headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' }, timeout: options.timeoutMs }, (response) => {
+      // secureContext and session go through the request to tls.connect (Node's types omit them from RequestOptions).
+      const requestOptions: https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext' | 'session'> = {
+        agent: false,
+        lookup,
+        secureContext,
+        ...(session && { session }),
+        headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
+        timeout: options.timeoutMs,
+      };
+      const request = https.get(url, requestOptions, (response) => {
         const status = response.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           response.resume();

@@ -96,7 +96,7 @@ export function createMetadataRefresh(deps: {
   };
 
   /** One connection: fetch and apply; returns what to record (never throws for the connection's own problems). */
-  const refreshOne = async (claim: ClaimedRefresh): Promise<{ claim: ClaimedRefresh; changed: boolean; error: string | null } | undefined> => {
+  const refreshOne = async (claim: ClaimedRefresh): Promise<{ claim: ClaimedRefresh; idpId: string; changed: boolean; error: string | null } | undefined> => {
     const record = await findCustomerById(db, claim.accountId, claim.customerId);
     // Deleted, or given another URL since the claim: the next match sees to it.
     if (!record || record.settings.metadataUrl !== claim.metadataUrl) return undefined;
@@ -109,26 +109,29 @@ export function createMetadataRefresh(deps: {
         emailDomains: record.settings.emailDomains,
         ...(record.settings.contactEmail !== null && { contactEmail: record.settings.contactEmail }),
       });
-      return { claim, changed: customer.updatedAt !== record.updatedAt, error: null };
+      return { claim, idpId: record.idpId, changed: customer.updatedAt !== record.updatedAt, error: null };
     } catch (error) {
       const known = isAppError(error) && error.kind !== 'internal';
       logger.warn({ err: error, idpId: record.idpId, accountId: claim.accountId, job: 'metadata refresh' }, 'metadata refresh failed; the connection keeps its last good metadata');
-      return { claim, changed: false, error: known ? error.message : 'An internal error stopped the refresh (see the server log).' };
+      return { claim, idpId: record.idpId, changed: false, error: known ? error.message : 'An internal error stopped the refresh (see the server log).' };
     }
   };
 
-  /** Records a batch's outcomes in one transaction and tells every instance's view cache once per account. */
-  const recordOutcomes = async (outcomes: { claim: ClaimedRefresh; error: string | null }[]) => {
+  /**
+   * Records a batch's outcomes in one transaction and tells every instance's view cache which
+   * customers' refresh status changed: only those views are dropped, so the account's other
+   * cached customers keep being served while thousands of URLs are refreshed.
+   */
+  const recordOutcomes = async (outcomes: { claim: ClaimedRefresh; idpId: string; error: string | null }[]) => {
     const at = clock.now();
-    const accounts = new Set(outcomes.map((o) => o.claim.accountId));
     await db.transaction().execute(async (trx) => {
       for (const o of outcomes) {
         const next = at + jittered(o.error === null ? options.intervalMs : Math.min(options.intervalMs, RETRY_AFTER_FAILURE_MS), random);
         await recordRefreshOutcome(trx, o.claim.customerId, o.claim.metadataUrl, { at, nextRefreshAt: next, error: o.error });
+        await deps.views.announceCustomerChange(trx, o.claim.accountId, o.idpId);
       }
-      for (const accountId of accounts) await deps.views.announceChange(trx, accountId);
     });
-    for (const accountId of accounts) deps.views.drop(accountId);
+    for (const o of outcomes) deps.views.dropCustomer(o.claim.accountId, o.idpId);
   };
 
   return {
