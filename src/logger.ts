@@ -13,8 +13,20 @@ const TOKEN_EXCHANGE_PATH = /^(\/+sso\/+TXS\/+2\.0\/+[^/?#]*\/+)[^?#]+/i;
 /** A customer setup link (`/setup/{secret}/…`, src/domain/setup-links): its secret opens the portal. */
 const SETUP_LINK_PATH = /^(\/+setup\/+)[^/?#]+/i;
 
+/**
+ * Our bearer secrets in URLs (setup-link secrets, one-time tokens) are 32 random bytes in
+ * base64url: 43 characters. The router decodes and normalises paths (`/%73etup/…`, `/./setup/…`,
+ * `/x/../setup/…` all reach the portal), so the path rules above cannot see every spelling: any
+ * run of 43 or more base64url characters is hidden as well, wherever it is.
+ */
+const BEARER_SECRET_SHAPE = /[A-Za-z0-9_-]{43,}/g;
+
 export function redactUrl(url: string): string {
-  return url.replace(TOKEN_EXCHANGE_PATH, '$1[REDACTED]').replace(SETUP_LINK_PATH, '$1[REDACTED]').replace(SECRET_QUERY, '$1[REDACTED]');
+  return url
+    .replace(TOKEN_EXCHANGE_PATH, '$1[REDACTED]')
+    .replace(SETUP_LINK_PATH, '$1[REDACTED]')
+    .replace(SECRET_QUERY, '$1[REDACTED]')
+    .replace(BEARER_SECRET_SHAPE, '[REDACTED]');
 }
 
 /**

@@ -92,4 +92,14 @@ describe('logs', () => {
     expect(redactUrl('/sso/TXS/2.0/2/abc?x=1')).toBe('/sso/TXS/2.0/2/[REDACTED]?x=1');
     expect(redactUrl('/sso/txs/2.0/1/abc/def')).toBe('/sso/txs/2.0/1/[REDACTED]');
   });
+
+  it('hides a 43-character bearer secret under any spelling of its path that the router accepts', () => {
+    const secret = 'Zq3v_9kLmN0pQrStUvWxYz-AbCdEfGhIjKlMnOpQrSt';
+    expect(secret).toHaveLength(43);
+    for (const url of [`/%73etup/${secret}`, `/./setup/${secret}/activate`, `/x/../setup/${secret}`, `/setup%2F${secret}`, `;/setup/${secret}`, `/sso/%54XS/2.0/1/${secret}`]) {
+      expect(redactUrl(url)).not.toContain(secret);
+    }
+    // Shorter words and IDs stay readable.
+    expect(redactUrl('/console/customer-connections/idp/customer001.com')).toBe('/console/customer-connections/idp/customer001.com');
+  });
 });

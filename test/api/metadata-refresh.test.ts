@@ -35,12 +35,17 @@ function idpMetadata(entityId: string, certificatePem: string, ssoUrl = CUSTOMER
 type Answer = { status: 200; xml: string } | { status: 500 } | { status: 200; body: string };
 /** While set, answers wait a little and count how many requests are being answered at once. */
 let answeredSlowly: { now: number; most: number } | undefined;
+/** While set, the next answer waits for this (what someone does while the refresh is fetching). */
+let whileFetching: (() => Promise<void>) | undefined;
 function publish(answers: Map<string, Answer>) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const answer = answers.get(new URL(req.url ?? '/', 'https://127.0.0.1').pathname);
     if (!answer) return void res.writeHead(404).end();
     if (answer.status === 500) return void res.writeHead(500).end('internal error');
     const send = () => res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end('xml' in answer ? answer.xml : answer.body);
+    const meanwhile = whileFetching;
+    whileFetching = undefined;
+    if (meanwhile) return void meanwhile().then(send);
     const counter = answeredSlowly;
     if (!counter) return void send();
     counter.most = Math.max(counter.most, ++counter.now);
@@ -107,6 +112,24 @@ describe.each(testDialects)('Scheduled metadata refresh (%s)', (dialect) => {
     clock.advance(PAST_INTERVAL);
     expect(await app.services.metadataRefresh.runDue()).toEqual({ attempted: 1, changed: 0, failed: 0 });
     expect((await app.services.audit.list(s.accountId, { limit: 100 })).events.length).toBe(events.length);
+  });
+
+  it('never puts back what an admin changed while it was fetching: a connection disabled meanwhile stays disabled', async () => {
+    const clock = new TestClock();
+    const { app } = await apps.start({ clock, env: env() });
+    const s = await ssoSetUp(app);
+    answers.set('/idp.xml', { status: 200, xml: idpMetadata(CUSTOMER_IDP, s.idpKey.certificatePem) });
+    await app.services.customers.putCustomer(s.actor, 'customer001.com', { metadataUrl: url('/idp.xml'), emailDomains: ['customer001.com'] });
+    clock.advance(PAST_INTERVAL);
+    answers.set('/idp.xml', { status: 200, xml: idpMetadata(CUSTOMER_IDP, nextKey.certificatePem) });
+    // The admin turns the connection off (a compromised IdP, say) while the refresh is fetching.
+    whileFetching = async () => {
+      await app.services.customers.setCustomerEnabled(s.actor, 'customer001.com', false);
+    };
+    expect(await app.services.metadataRefresh.runDue()).toMatchObject({ attempted: 1, changed: 0, failed: 1 });
+    const after = await app.services.customers.getCustomer(s.accountId, 'customer001.com');
+    expect(after.enabled).toBe(false);
+    expect(after.metadataRefresh?.lastError?.reason).toMatch(/changed while/);
   });
 
   it('keeps the last good settings when the URL answers 500 or invalid XML, and shows the failure in the API and the console', async () => {

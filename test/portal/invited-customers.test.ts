@@ -161,10 +161,13 @@ describe.each(testDialects)('invited customers, provider approval and the test I
     const apiLinks = (await api('GET', 'approved.example/setupLinks')).json<{ setupLinks: { activationRequestedAt: string | null }[] }>();
     expect(apiLinks.setupLinks[0]!.activationRequestedAt).toBe(new Date(instance.clock.now()).toISOString());
 
-    // The provider enables it: the notice goes away, and the portal says the connection is active.
+    // The provider enables it (its approval): the notice goes away, and the link is completed, so
+    // the portal says the connection is active and can no longer change what was approved.
     await instance.app.services.customers.setCustomerEnabled(operatorActor(accountId), 'approved.example', true);
     expect(unescapeHtml((await console_.get(`${CUSTOMERS}/idp/approved.example`)).body)).not.toContain('Activation requested by');
-    expect((await portal.get(pathOf(url))).body).toContain('Your provider has turned the connection on');
+    const afterApproval = await portal.get(pathOf(url));
+    expect(afterApproval.body).toContain('Single sign-on is active');
+    expect(afterApproval.body).not.toContain('name="_csrf"');
   });
 
   it('marks the built-in test connection with testIdp: true in the API, and no other customer', async () => {

@@ -139,6 +139,49 @@ describe.each(testDialects)('customer setup links and the self-service portal (%
     expect(actions.map((e) => e.action)).toEqual(expect.arrayContaining(['customer.created', 'customer.enabled', 'setup_link.completed']));
   });
 
+  it("cannot change a live connection: a stolen link cannot point a working connection's users at another IdP", async () => {
+    const actor = operatorActor(accountId);
+    await instance.app.services.applications.createApplication(actor, restAppInput('Billing'));
+    const pem = await idpCertificatePem();
+    await instance.app.services.customers.putCustomer(actor, 'live.com', { entityId: 'https://idp.live.com', ssoUrl: 'https://idp.live.com/sso', certificates: [pem], enabled: true });
+    const { url } = (await createLink('live.com')).json<{ url: string }>();
+    const holder = new ConsoleClient(instance.app, '198.51.100.66');
+    await holder.get(pathOf(url));
+    const swap = await holder.post(`${pathOf(url)}/identity-provider`, { source: 'manual', entityId: 'https://evil.example/idp', ssoUrl: 'https://evil.example/sso', certificate: pem });
+    expect(swap.statusCode).toBe(412);
+    expect(swap.body).toContain('This connection is live');
+    await holder.get(pathOf(url));
+    expect((await holder.post(`${pathOf(url)}/activate`, {})).statusCode).toBe(412);
+    const after = await instance.app.services.customers.getCustomer(accountId, 'live.com');
+    expect([after.enabled, after.entityId, after.ssoUrl]).toEqual([true, 'https://idp.live.com', 'https://idp.live.com/sso']);
+  });
+
+  it('ends the open links when the provider turns the connection on (approval) or off (suspension), and Activate ends the sibling links', async () => {
+    const actor = operatorActor(accountId);
+    await instance.app.services.applications.createApplication(actor, restAppInput('Billing'));
+    const pem = await idpCertificatePem();
+    const manual = { source: 'manual', entityId: 'https://idp.pending.com', ssoUrl: 'https://idp.pending.com/sso', certificate: pem };
+    const first = (await createLink('pending.com')).json<{ url: string }>().url;
+    const second = (await createLink('pending.com')).json<{ url: string }>().url;
+    const admin = new ConsoleClient(instance.app, '203.0.113.7');
+    await admin.get(pathOf(first));
+    expect((await admin.post(`${pathOf(first)}/identity-provider`, manual)).statusCode).toBe(303);
+    await admin.get(pathOf(first));
+    expect((await admin.post(`${pathOf(first)}/activate`, {})).statusCode).toBe(200);
+    // The sibling link was completed with it: it shows the outcome and changes nothing.
+    await admin.get(pathOf(second));
+    expect((await admin.post(`${pathOf(second)}/identity-provider`, { ...manual, entityId: 'https://evil.example/idp' }, { csrf: null })).statusCode).toBeGreaterThanOrEqual(400);
+
+    // The provider suspends the connection: a new link cannot re-enable it after that, because
+    // turning it off ends every open link.
+    const third = (await createLink('pending.com')).json<{ url: string }>().url;
+    await instance.app.services.customers.setCustomerEnabled(actor, 'pending.com', false);
+    expect((await admin.get(pathOf(third))).statusCode).toBe(410);
+    expect((await instance.app.services.customers.getCustomer(accountId, 'pending.com')).enabled).toBe(false);
+    const links = await instance.app.services.setupLinks.listSetupLinks(accountId, 'pending.com');
+    expect(links.filter((l) => l.revokedAt === null && l.completedAt === null)).toEqual([]);
+  });
+
   it("touches only its own customer: bad metadata is refused with the field, another customer's IdP is unchanged", async () => {
     const pem = await idpCertificatePem();
     await instance.app.services.customers.putCustomer(operatorActor(accountId), 'other.com', { entityId: 'https://idp.other.com', ssoUrl: 'https://idp.other.com/sso', certificates: [pem] });

@@ -90,6 +90,20 @@ describe.each(testDialects)('attribute mapping per customer connection (%s)', (d
     expect(Object.keys(attributes).filter((k) => k.startsWith('http'))).toEqual([]);
   });
 
+  it('treats attribute names such as constructor and __proto__ as attributes like any other', async () => {
+    const { app, put, baseBody, signIn, exchange } = await setUp();
+    // A rule whose app name is "__proto__", and an IdP that sends "constructor" and "toString".
+    const mapping = { rules: [{ idpAttribute: 'mail', appAttribute: 'email' }, { idpAttribute: 'given', appAttribute: 'firstName' }, { idpAttribute: 'constructor', appAttribute: '__proto__' }] };
+    expect((await put({ ...baseBody, attributeMapping: mapping })).statusCode).toBe(200);
+    const login = await signIn({ mail: ['alice@customer001.com'], given: ['Alice'], constructor: ['c'], toString: ['t'] });
+    expect(login.statusCode, login.body).toBe(200);
+    const token = await exchange(app, autoPostForm(login.body).fields.tokenid!);
+    expect(token.statusCode, token.body).toBe(200);
+    expect(token.json<Record<string, unknown>>()).toMatchObject({ email: 'alice@customer001.com', firstName: 'Alice' });
+    // Not sent: "lastName" is optional and stays absent rather than turning into a prototype member.
+    expect(Object.keys(token.json<Record<string, unknown>>())).not.toContain('lastName');
+  });
+
   it('delivers an Entra ID assertion to a SAML app under the app names', async () => {
     const { app, s, put, baseBody } = await setUp();
     expect((await put({ ...baseBody, attributeMapping: { preset: 'entra-id' } })).statusCode).toBe(200);

@@ -7,7 +7,7 @@ import { signedInAdmin, unescapeHtml } from '../helpers/console-admin.js';
 import type { ConsoleClient } from '../helpers/console-client.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { authnRequestFromRedirect, autoPostForm, CUSTOMER_IDP, CUSTOMER_SSO } from '../helpers/sso-fixture.js';
-import { curlBasic, restAppInput, samlAppInput } from '../helpers/test-app.js';
+import { curlBasic, restAppInput, samlAppInput, idpCertificatePem } from '../helpers/test-app.js';
 import { generateSigningKeyPair } from '../../src/saml/signing-key-pair.js';
 
 afterAll(dropTestDatabases);
@@ -123,6 +123,27 @@ describe.each(testDialects)('Built-in test IdP (%s)', (dialect) => {
     expect(idpId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const list = await d.browser.get('/console/customer-connections');
     expect(list.body).toContain(`>${idpId}</a> <span class="badge">Test IdP</span>`);
+  });
+
+  it("never takes over a real customer given the test connection's idpId after the test connection was deleted", async () => {
+    const { app } = await apps.start();
+    const d = await developer(app);
+    const { idpId } = await startTest(d.browser, d.rest.saasid);
+    await app.services.customers.deleteCustomer(d.actor, idpId);
+    const pem = await idpCertificatePem();
+    await app.services.customers.putCustomer(d.actor, idpId, { entityId: 'https://idp.bigcorp.example', ssoUrl: 'https://idp.bigcorp.example/sso', certificates: [pem], enabled: true, emailDomains: ['bigcorp.example'] });
+
+    // The Test page says why it cannot go on; starting a test or turning the test IdP off and on
+    // is refused: the real customer is left as it is.
+    const page = await d.browser.get(`/console/applications/${d.rest.saasid}/test`);
+    expect(page.statusCode).toBe(409);
+    expect(page.body).toContain('now belongs to another customer');
+    await expect(app.services.testIdp.connectApplication(d.actor, d.rest.saasid)).rejects.toMatchObject({ code: 'CUSTOMER_CONFLICT' });
+    await expect(app.services.testIdp.setTurnedOff(d.actor, true)).rejects.toMatchObject({ code: 'CUSTOMER_CONFLICT' });
+    const real = await app.services.customers.getCustomer(d.accountId, idpId);
+    expect([real.entityId, real.emailDomains, real.certificates.map((c) => c.pem.trim()), real.testIdp]).toEqual(["https://idp.bigcorp.example", ["bigcorp.example"], [pem.trim()], false]);
+    // And the test IdP does not answer for it (it is not its test connection).
+    await expect(app.services.testIdp.receiveRequest(d.accountId, '<samlp:AuthnRequest/>', undefined)).rejects.toMatchObject({ status: 404 });
   });
 
   it('refuses a wrong password, then throttles that address only: the developer at another address still signs in', async () => {

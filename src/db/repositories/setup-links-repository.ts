@@ -100,6 +100,35 @@ export async function recordSetupLinkUse(db: Kysely<DB>, id: string, use: { at: 
     .execute();
 }
 
+/**
+ * Ends the links still open for a customer once the provider turns its connection on (they are
+ * completed: the connection is live) or off (they are revoked: a suspended connection must not be
+ * re-enabled through one). Returns the IDs it ended.
+ */
+export async function endOpenSetupLinks(db: Kysely<DB>, where: { accountId: string; idpId: string }, how: 'completed' | 'revoked', now: number): Promise<string[]> {
+  const rows = await db
+    .updateTable('customer_setup_links')
+    .set(how === 'completed' ? { completed_at: now } : { revoked_at: now })
+    .where('account_id', '=', where.accountId)
+    .where('idp_id', '=', where.idpId)
+    .where('revoked_at', 'is', null)
+    .where('completed_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** A change saved through the portal withdraws its pending activation requests: the provider approves what is there when it is asked. */
+export async function withdrawActivationRequests(db: Kysely<DB>, where: { accountId: string; idpId: string }): Promise<void> {
+  await db
+    .updateTable('customer_setup_links')
+    .set({ activation_requested_at: null })
+    .where('account_id', '=', where.accountId)
+    .where('idp_id', '=', where.idpId)
+    .where('completed_at', 'is', null)
+    .execute();
+}
+
 /** Marks the link completed (Activate); false when it already was, so a replay changes nothing. */
 export async function completeSetupLink(db: Kysely<DB>, id: string, now: number): Promise<boolean> {
   const result = await db

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attributeRecord } from '../../saml/assertion-reading.js';
 
 /**
  * Attribute mapping of one customer connection (idpId): the IdP's attribute names to the names
@@ -52,11 +53,11 @@ export const NAME_ID_SOURCE = 'NameID';
  * a value, take precedence over a passed-through attribute of the same name.
  */
 export function mapAttributes(mapping: AttributeMapping, assertion: { nameId: string; attributes: Record<string, string[]> }): MappedAttributes {
-  const attributes: Record<string, string[]> = { ...assertion.attributes };
+  const attributes = Object.assign(attributeRecord<string[]>(), assertion.attributes);
   const mappedFrom = new Map<string, string>();
   for (const rule of mapping.rules) {
     mappedFrom.set(rule.appAttribute, rule.idpAttribute);
-    const values = assertion.attributes[rule.idpAttribute];
+    const values = Object.hasOwn(assertion.attributes, rule.idpAttribute) ? assertion.attributes[rule.idpAttribute] : undefined;
     if (values && values.length > 0) attributes[rule.appAttribute] = values;
   }
   if (mapping.nameIdAttribute !== null) {

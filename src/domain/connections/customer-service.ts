@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import type { DB } from '../../db/schema.js';
+import { endOpenSetupLinks } from '../../db/repositories/setup-links-repository.js';
 import { findTestIdpIdpId } from '../../db/repositories/test-idp-repository.js';
 import { findDefaultCustomerId, lockAccount, setDefaultCustomerId } from '../../db/repositories/accounts-repository.js';
 import { listApplications, listApplicationsByIds } from '../../db/repositories/applications-repository.js';
@@ -77,6 +78,13 @@ export interface IdpConfiguration {
 export interface PutCustomerOptions {
   /** Create only: fail with CUSTOMER_EXISTS, changing nothing, when the idpId is taken (the API's `If-None-Match: *`). */
   createOnly?: boolean;
+  /**
+   * Update only the version that was read (its updatedAt): fail with CUSTOMER_CONFLICT, changing
+   * nothing, when the customer changed meanwhile. The scheduled metadata refresh re-sends the
+   * fields it read before a fetch that can take seconds; without this it would put back what an
+   * admin changed during the fetch (a connection just disabled would be enabled again).
+   */
+  ifUnmodifiedSince?: number;
 }
 
 export const CUSTOMER_PAGE_MAX = 200;
@@ -98,6 +106,17 @@ export function decodeCursor(cursor: string): string | undefined {
 // Schemas are built once: zod compiles each object schema on first use, which is costly per request.
 const idpIdInput = z.object({ idpId: idpIdSchema });
 const parseIdpId = (idpId: string) => parseInput(idpIdInput, { idpId }).idpId;
+
+/**
+ * Setup links configure a connection before it goes live. When the provider (not the customer's
+ * IT admin through a link) turns the connection on, its open links are completed (an approval:
+ * what was approved can no longer be changed through them); when it turns it off, they are revoked
+ * (a suspended connection must not be re-enabled through one).
+ */
+async function endSetupLinksWhenProviderSwitches(trx: Kysely<DB>, actor: Actor, idpId: string, wasEnabled: boolean, isEnabled: boolean, now: number): Promise<void> {
+  if (actor.kind === 'customer-admin' || wasEnabled === isEnabled) return;
+  await endOpenSetupLinks(trx, { accountId: actor.accountId, idpId }, isEnabled ? 'completed' : 'revoked', now);
+}
 
 export function createCustomerService(deps: {
   db: Kysely<DB>;
@@ -208,7 +227,8 @@ export function createCustomerService(deps: {
       enabled: record.enabled,
       idpInitiatedLogin: record.idpInitiatedLogin,
       isDefault: (await findDefaultCustomerId(db, record.accountId)) === record.id,
-      testIdp: (await findTestIdpIdpId(db, record.accountId)) === record.idpId,
+      // The built-in test connection: its idpId, and the test IdP's entity ID (an idpId can be reused by a real customer).
+      testIdp: record.entityId === `${deps.publicUrl}/sso/test-idp/${record.accountId}` && (await findTestIdpIdpId(db, record.accountId)) === record.idpId,
       ...record.settings,
       applications: connections.map((c) => ({ saasid: c.applicationId, name: c.name, kind: c.kind, multiplexed: c.multiplexed, connectedAt: c.createdAt })),
       metadataRefresh: await readMetadataRefreshStatus(db, record.id, record.settings.metadataUrl),
@@ -268,6 +288,9 @@ export function createCustomerService(deps: {
         // Re-read under the lock: a racing PUT of the same idpId may have created it meanwhile.
         const before = await findCustomerByIdpId(trx, actor.accountId, validIdpId);
         if (before && createOnly) throw customerExists(validIdpId);
+        if (options.ifUnmodifiedSince !== undefined && before?.updatedAt !== options.ifUnmodifiedSince) {
+          throw new AppError('CUSTOMER_CONFLICT', `Customer "${validIdpId}" changed while this update was prepared; nothing was changed.`);
+        }
         const record: CustomerRecord = {
           id: before?.id ?? randomUUID(),
           accountId: actor.accountId,
@@ -297,6 +320,7 @@ export function createCustomerService(deps: {
         if (before) await updateCustomer(trx, record);
         // The unique (account, idpId) constraint has the last word on "does it exist".
         else if (!(await insertCustomer(trx, record))) throw customerExists(validIdpId);
+        await endSetupLinksWhenProviderSwitches(trx, actor, validIdpId, before?.enabled ?? false, record.enabled, now);
         await replaceEmailDomains(trx, actor.accountId, record.id, domains);
         const connections = await setAppConnections(trx, actor.accountId, record.id, wanted, { removeUnlisted: valid.removeUnlistedApplications, now });
         await audit.record(trx, actor, {
@@ -373,6 +397,7 @@ export function createCustomerService(deps: {
         if (!record) throw customerNotFound(idpId);
         if (record.enabled === enabled) return false;
         await updateCustomer(trx, { ...record, enabled, updatedAt: clock.now() });
+        await endSetupLinksWhenProviderSwitches(trx, actor, record.idpId, record.enabled, enabled, clock.now());
         await audit.record(trx, actor, { action: enabled ? 'customer.enabled' : 'customer.disabled', targetKind: 'customer', targetId: record.idpId });
         return true;
       });

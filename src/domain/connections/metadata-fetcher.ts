@@ -33,7 +33,8 @@ const failed = (message: string) => new AppError('METADATA_FETCH_FAILED', `The m
 export function createMetadataFetcher(options: MetadataFetcherOptions): MetadataFetcher {
   const tlsSessions = new TlsSessionCache();
   // One TLS context for every fetch: building one per connection parses the trusted CAs again.
-  const secureContext = tls.createSecureContext(options.ca === undefined ? {} : { ca: options.ca });
+  // Extra CAs are added to the public roots, not put in their place.
+  const secureContext = tls.createSecureContext(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, options.ca] });
   return (rawUrl) =>
     new Promise<string>((resolve, reject) => {
       let url: URL;

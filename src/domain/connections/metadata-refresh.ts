@@ -108,7 +108,7 @@ export function createMetadataRefresh(deps: {
         idpInitiatedLogin: record.idpInitiatedLogin,
         emailDomains: record.settings.emailDomains,
         ...(record.settings.contactEmail !== null && { contactEmail: record.settings.contactEmail }),
-      });
+      }, { ifUnmodifiedSince: record.updatedAt });
       return { claim, idpId: record.idpId, changed: customer.updatedAt !== record.updatedAt, error: null };
     } catch (error) {
       const known = isAppError(error) && error.kind !== 'internal';

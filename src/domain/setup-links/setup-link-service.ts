@@ -7,6 +7,7 @@ import { listApplicationsByIds } from '../../db/repositories/applications-reposi
 import { findCustomerByIdpId } from '../../db/repositories/customers-repository.js';
 import {
   completeSetupLink,
+  endOpenSetupLinks,
   findSetupLinkBySecretHash,
   insertSetupLink,
   listSetupLinks,
@@ -14,6 +15,7 @@ import {
   listOpenLinksWithoutCustomer,
   requestActivationThroughLink,
   revokeSetupLinks,
+  withdrawActivationRequests,
   type SetupLinkRecord,
 } from '../../db/repositories/setup-links-repository.js';
 import type { DB } from '../../db/schema.js';
@@ -149,6 +151,17 @@ export function createSetupLinkService(deps: {
   const requireUnfinished = (link: OpenSetupLink) => {
     if (link.completedAt !== null) {
       throw new AppError('PRECONDITION_FAILED', 'This connection was activated through this link; the link can no longer change it. Ask your provider for a new link.');
+    }
+  };
+
+  /**
+   * A link configures a connection that is not live yet. A live one is not changed through a
+   * link: whoever holds the link (it is a bearer secret, mailed in clear) could otherwise point
+   * the users of a working connection at another IdP.
+   */
+  const requireNotLive = (current: CustomerView | undefined) => {
+    if (current?.enabled) {
+      throw new AppError('PRECONDITION_FAILED', 'This connection is live, so it cannot be changed through a setup link. Ask your provider to change it, or to turn it off first.');
     }
   };
 
@@ -298,6 +311,7 @@ export function createSetupLinkService(deps: {
     async saveIdentityProvider(link: OpenSetupLink, sourceIp: string, idp: PortalIdpInput): Promise<CustomerView> {
       requireUnfinished(link);
       const current = await findCustomerView(link);
+      requireNotLive(current);
       // The invited IT admin becomes the new customer's contact; an existing customer keeps its own.
       const contactEmail = current ? current.contactEmail : link.contactEmail;
       const { customer } = await customers.putCustomer(portalActor(link, sourceIp), link.idpId, {
@@ -307,6 +321,7 @@ export function createSetupLinkService(deps: {
         ...(contactEmail && { contactEmail }),
         ...(link.applications && { applications: link.applications }),
       });
+      await withdrawActivationRequests(db, link);
       return customer;
     },
 
@@ -319,6 +334,7 @@ export function createSetupLinkService(deps: {
       requireUnfinished(link);
       const current = await findCustomerView(link);
       if (!current) throw validationError([{ field: 'attributeMapping', message: 'Save your identity provider first.' }]);
+      requireNotLive(current);
       const idp = current.metadataUrl
         ? { metadataUrl: current.metadataUrl }
         : {
@@ -335,6 +351,7 @@ export function createSetupLinkService(deps: {
         ...(current.contactEmail !== null && { contactEmail: current.contactEmail }),
         attributeMapping,
       });
+      await withdrawActivationRequests(db, link);
       return customer;
     },
 
@@ -346,9 +363,9 @@ export function createSetupLinkService(deps: {
      */
     async activate(link: OpenSetupLink, sourceIp: string): Promise<'activated' | 'requested'> {
       requireUnfinished(link);
-      if (!(await findCustomerView(link))) {
-        throw validationError([{ field: 'activate', message: 'Save your identity provider first.' }]);
-      }
+      const current = await findCustomerView(link);
+      if (!current) throw validationError([{ field: 'activate', message: 'Save your identity provider first.' }]);
+      requireNotLive(current);
       if (!link.customerAdminsMayActivate) {
         await db.transaction().execute(async (trx) => {
           if (await requestActivationThroughLink(trx, link.id, clock.now())) {
@@ -357,12 +374,17 @@ export function createSetupLinkService(deps: {
         });
         return 'requested';
       }
-      await customers.setCustomerEnabled(portalActor(link, sourceIp), link.idpId, true);
-      await db.transaction().execute(async (trx) => {
-        if (await completeSetupLink(trx, link.id, clock.now())) {
-          await audit.record(trx, portalActor(link, sourceIp), { action: 'setup_link.completed', targetKind: 'customer', targetId: link.idpId, details: { linkId: link.id } });
-        }
+      // The link is completed first, and only if it is still open (not revoked meanwhile), with the
+      // customer's other open links: one Activate, and none left to re-enable it after the provider
+      // turns it off.
+      const completed = await db.transaction().execute(async (trx) => {
+        if (!(await completeSetupLink(trx, link.id, clock.now()))) return false;
+        await endOpenSetupLinks(trx, link, 'completed', clock.now());
+        await audit.record(trx, portalActor(link, sourceIp), { action: 'setup_link.completed', targetKind: 'customer', targetId: link.idpId, details: { linkId: link.id } });
+        return true;
       });
+      if (!completed) throw new AppError('PRECONDITION_FAILED', 'This setup link was revoked or already used. Ask your provider for a new link.');
+      await customers.setCustomerEnabled(portalActor(link, sourceIp), link.idpId, true);
       return 'activated';
     },
 

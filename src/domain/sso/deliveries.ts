@@ -10,6 +10,7 @@ import { issuerToApp } from './idp-metadata-service.js';
 import { describeMissingAttribute } from './missing-attribute-detail.js';
 import type { BrowserStep, SsoRuntime } from './sso-pipeline.js';
 import type { IssuedToken, SsoCustomer, TokenAttributes } from './sso-store.js';
+import { attributeRecord } from '../../saml/assertion-reading.js';
 
 /**
  * How a validated login reaches the application, one delivery per kind of application. Each is
@@ -54,9 +55,9 @@ export function prepareDeliveryFor(input: DeliveryInput): Promise<PreparedDelive
  */
 function attributesTheAppWants(app: Application, customer: SsoCustomer, assertion: ValidatedAssertion): Record<string, string[]> {
   const mapped = mapAttributes(customer.settings.attributeMapping, assertion);
-  const attributes: Record<string, string[]> = {};
+  const attributes = attributeRecord<string[]>();
   for (const wanted of app.requiredAttributes) {
-    const values = mapped.attributes[wanted.name];
+    const values = Object.hasOwn(mapped.attributes, wanted.name) ? mapped.attributes[wanted.name] : undefined;
     if (values && values.length > 0) attributes[wanted.name] = values;
     else if (wanted.required) {
       const source = mapped.mappedFrom.get(wanted.name);
@@ -70,7 +71,7 @@ function attributesTheAppWants(app: Application, customer: SsoCustomer, assertio
 
 /** A REST app gets a one-time token (with the browser, by query or form post) to exchange for the attributes. */
 function tokenForRestApp({ runtime, application: app, accountId, customer, assertion, appUrl }: DeliveryInput<RestApplication>): PreparedDelivery {
-  const attributes: TokenAttributes = {};
+  const attributes: TokenAttributes = attributeRecord();
   for (const [name, values] of Object.entries(attributesTheAppWants(app, customer, assertion))) attributes[name] = values.length === 1 ? values[0]! : values;
   // What ssobridge vouches for goes last, so nothing the IdP sends can stand in for it.
   Object.assign(attributes, {

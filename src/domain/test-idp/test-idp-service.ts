@@ -110,9 +110,18 @@ export function createTestIdpService(deps: { db: Kysely<DB>; clock: Clock; audit
     return (await findTestIdp(db, actor.accountId)) ?? record;
   };
 
-  /** Its connection, (re)created when missing: an admin may have deleted it like any customer. */
+  /**
+   * Its connection, (re)created when missing: an admin may have deleted it like any customer. A
+   * customer found at its idpId is the test connection only if it has the test IdP's entity ID: an
+   * admin may have deleted the test connection and given its idpId to a real customer, whose
+   * settings the test IdP must then never overwrite, and for whom it must never sign.
+   */
   const ensureConnection = async (actor: Actor, record: TestIdpRecord): Promise<void> => {
-    if (await findCustomerByIdpId(db, actor.accountId, record.idpId)) return;
+    const existing = await findCustomerByIdpId(db, actor.accountId, record.idpId);
+    if (existing && existing.entityId !== testIdpEntityId(publicUrl, actor.accountId)) {
+      throw new AppError('CUSTOMER_CONFLICT', `The test identity provider's customer ID (${record.idpId}) now belongs to another customer. Give that customer another ID to use the test identity provider again.`);
+    }
+    if (existing) return;
     try {
       await customers.putCustomer(actor, record.idpId, { ...connectionInput(record, []), enabled: !record.turnedOff }, { createOnly: true });
     } catch (error) {
@@ -145,7 +154,7 @@ export function createTestIdpService(deps: { db: Kysely<DB>; clock: Clock; audit
     const record = /^[0-9a-f-]{36}$/.test(accountId) ? await findTestIdp(db, accountId) : undefined;
     if (!record || record.turnedOff) throw notServed();
     const connection = await findCustomerByIdpId(db, accountId, record.idpId);
-    if (!connection?.enabled) throw notServed();
+    if (!connection?.enabled || connection.entityId !== testIdpEntityId(publicUrl, accountId)) throw notServed();
     return record;
   };
 
