@@ -4,18 +4,15 @@
  * authenticated route that does nothing (the "empty route" the targets compare against).
  * Prints `CONNECTIONS_BENCH_READY {json}`; SIGTERM closes it.
  */
-import { randomUUID } from 'node:crypto';
-import { sql, type Insertable } from 'kysely';
-import type { AppConnectionsTable, CustomersTable } from '../src/db/schema.js';
 import { createBackgroundJobs } from '../src/jobs.js';
 import { buildApp } from '../src/app.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import type { Actor } from '../src/domain/actor.js';
 import { createLogger } from '../src/logger.js';
 import { parseCertificate } from '../src/saml/certificates.js';
 import { generateSigningKeyPair } from '../src/saml/signing-key-pair.js';
+import { benchAccount, bulkLoadCustomers } from './lib/bulk-customers.js';
 import { runBench } from './lib/script.js';
 
 async function main(): Promise<void> {
@@ -25,45 +22,9 @@ async function main(): Promise<void> {
   const logger = createLogger('warn');
   const database = await openDatabase({ url: process.env.CB_DATABASE_URL || undefined, schema: process.env.CB_SCHEMA || undefined, dataDir: process.env.CB_DATA_DIR!, logger });
   const app = await buildApp({ config, database, clock: systemClock, logger });
-  const { account } = await app.services.accounts.createAccount((accountId): Actor => ({ kind: 'operator', id: 'bench', label: 'bench', accountId, sourceIp: 'local' }), 'Bench');
-  const actor: Actor = { kind: 'operator', id: 'bench', label: 'bench', accountId: account.id, sourceIp: 'local' };
-  const apps = await Promise.all(
-    ['One', 'Two'].map((name) =>
-      app.services.applications.createApplication(actor, { kind: 'rest', name, defaultAppUrl: `https://${name}.example/`, errorUrl: `https://${name}.example/e`, hostname: `${name.toLowerCase()}.example` }),
-    ),
-  );
-  const credential = await app.services.credentials.createConnectionApiCredential(actor, {});
+  const { account, apps, credential } = await benchAccount(app);
   const certificate = parseCertificate((await generateSigningKeyPair('idp.bench', Date.now())).certificatePem);
-
-  // Bulk load: the same rows putCustomer writes, without its per-customer checks (they are tested elsewhere).
-  const now = Date.now();
-  const db = database.db;
-  const batch = 500;
-  for (let start = 1; start <= count; start += batch) {
-    const customers: Insertable<CustomersTable>[] = [];
-    const connections: Insertable<AppConnectionsTable>[] = [];
-    for (let i = start; i < Math.min(start + batch, count + 1); i++) {
-      const id = randomUUID();
-      customers.push({
-        id,
-        account_id: account.id,
-        idp_id: `customer${i}.example`,
-        entity_id: `https://idp.customer${i}.example/saml`,
-        enabled: 1,
-        settings: JSON.stringify({ ssoUrl: `https://idp.customer${i}.example/sso`, ssoBinding: 'redirect', certificates: [certificate], slo: null, contactEmail: null, metadataUrl: null, emailDomains: [] }),
-        created_at: now,
-        updated_at: now,
-      });
-      for (const a of apps) connections.push({ customer_id: id, application_id: a.saasid, account_id: account.id, multiplexed: 1, created_at: now });
-    }
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto('customers').values(customers).execute();
-      await trx.insertInto('app_connections').values(connections).execute();
-    });
-  }
-
-  // Fresh statistics, as a running database would have: the planner needs them for 100k rows.
-  await sql`ANALYZE`.execute(db);
+  await bulkLoadCustomers(database.db, { accountId: account.id, saasids: apps.map((a) => a.saasid), count, certificate });
 
   // The empty route: the same Basic authentication as the API, then nothing.
   app.get('/bench/authenticated-empty', async (request) => {

@@ -23,7 +23,7 @@ export type Application = SamlApplication | RestApplication;
 const bindingSchema = z.enum(['redirect', 'post']);
 
 /** A pinned certificate as stored: what `parseCertificate` described when it was saved. */
-const storedCertificateSchema = z.object({
+export const storedCertificateSchema = z.object({
   pem: z.string(),
   subject: z.string(),
   issuer: z.string(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SINGLE_LOGOUT_NOT_YET } from '../../domain/single-logout.js';
+import { storedCertificateSchema } from '../../domain/model.js';
 
 /** Response shapes of the Customer Connection API; they also generate the OpenAPI document. */
 export const errorBody = z
@@ -12,16 +13,8 @@ export const errorBody = z
   })
   .meta({ id: 'Error' });
 
-export const certificateBody = z
-  .object({
-    pem: z.string(),
-    subject: z.string(),
-    issuer: z.string(),
-    notBefore: z.string(),
-    notAfter: z.string(),
-    sha256Fingerprint: z.string(),
-  })
-  .meta({ id: 'Certificate' });
+/** A pinned certificate as the API shows it: the same fields it is stored with. */
+export const certificateBody = storedCertificateSchema.meta({ id: 'Certificate' });
 
 /** A certificate someone relies on now: a customer's pinned IdP certificate, or our signing certificate. */
 export const certificateWithExpiryBody = certificateBody
