@@ -7,20 +7,9 @@
  */
 import { parseCertificate } from '../src/saml/certificates.js';
 import { generateSigningKeyPair } from '../src/saml/signing-key-pair.js';
+import { idpMetadataXml } from '../test/helpers/idp-metadata-xml.js';
 import { startLocalHttpsServer, type Handler } from '../test/helpers/local-https.js';
 import { runBench } from './lib/script.js';
-
-/** Customer i's IdP metadata (bench/metadata-refresh-server.ts stores the same settings, with the current key). */
-function benchIdpMetadata(i: number, certificatePem: string): string {
-  const der = certificatePem.replace(/-----[A-Z ]+-----|\s/g, '');
-  return (
-    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.customer${i}.example/saml">` +
-    '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
-    `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
-    `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.customer${i}.example/sso"/>` +
-    '</md:IDPSSODescriptor></md:EntityDescriptor>'
-  );
-}
 
 const rolledKey = (i: number) => i % 100 === 0;
 
@@ -28,7 +17,8 @@ const rolledKey = (i: number) => i % 100 === 0;
 function idpRoutes(current: string, rolled: string): Record<string, Handler> {
   const serve = (i: number): Handler => (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' });
-    res.end(benchIdpMetadata(i, rolledKey(i) ? rolled : current));
+    // Customer i's IdP, as bench/metadata-refresh-server.ts stores it (with the current key).
+    res.end(idpMetadataXml(`https://idp.customer${i}.example/saml`, [rolledKey(i) ? rolled : current], `https://idp.customer${i}.example/sso`));
   };
   return new Proxy<Record<string, Handler>>({}, { get: (_routes, path) => (typeof path === 'string' && /^\/idp\/\d+\.xml$/.test(path) ? serve(Number(path.slice(5, -4))) : undefined) });
 }

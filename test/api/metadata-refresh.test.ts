@@ -7,6 +7,7 @@ import { generateSigningKeyPair } from '../../src/saml/signing-key-pair.js';
 import { appsPerTest } from '../helpers/apps-per-test.js';
 import { signedInAdmin, unescapeHtml } from '../helpers/console-admin.js';
 import { dropTestDatabases, newDatabaseLocation, testDialects } from '../helpers/databases.js';
+import { idpMetadataXml } from '../helpers/idp-metadata-xml.js';
 import { startLocalHttpsServer, type LocalHttpsServer } from '../helpers/local-https.js';
 import { authnRequestFromRedirect, CUSTOMER_IDP, CUSTOMER_SSO, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
 import { accountWithCredential, curlBasic, operatorActor, SP_MANAGED, startInstance } from '../helpers/test-app.js';
@@ -18,18 +19,6 @@ const BASE = 'http://localhost:8080';
 const HOUR = 3600_000;
 /** Past the 12-hour interval and its jitter (±10 %). */
 const PAST_INTERVAL = 14 * HOUR;
-
-/** The IdP metadata a customer's IdP publishes: its entity ID, SSO URL and signing certificate. */
-function idpMetadata(entityId: string, certificatePem: string, ssoUrl = CUSTOMER_SSO): string {
-  const der = certificatePem.replace(/-----[A-Z ]+-----|\s/g, '');
-  return (
-    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}">` +
-    '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
-    `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
-    `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${ssoUrl}"/>` +
-    '</md:IDPSSODescriptor></md:EntityDescriptor>'
-  );
-}
 
 /** What a customer's metadata URL answers; a test changes it as the IdP's admin would. */
 type Answer = { status: 200; xml: string } | { status: 500 } | { status: 200; body: string };
@@ -86,12 +75,12 @@ describe.each(testDialects)('Scheduled metadata refresh (%s)', (dialect) => {
     const clock = new TestClock();
     const { app } = await apps.start({ clock, env: env() });
     const s = await ssoSetUp(app);
-    answers.set('/idp.xml', { status: 200, xml: idpMetadata(CUSTOMER_IDP, s.idpKey.certificatePem) });
+    answers.set('/idp.xml', { status: 200, xml: idpMetadataXml(CUSTOMER_IDP, [s.idpKey.certificatePem], CUSTOMER_SSO) });
     await app.services.customers.putCustomer(s.actor, 'customer001.com', { metadataUrl: url('/idp.xml'), emailDomains: ['customer001.com'] });
     expect((await signIn(app, s, s.idpKey, clock.now())).statusCode).toBe(200);
 
     // The IdP's admin rolls the signing key; its metadata URL now publishes only the new certificate.
-    answers.set('/idp.xml', { status: 200, xml: idpMetadata(CUSTOMER_IDP, nextKey.certificatePem) });
+    answers.set('/idp.xml', { status: 200, xml: idpMetadataXml(CUSTOMER_IDP, [nextKey.certificatePem], CUSTOMER_SSO) });
     expect((await signIn(app, s, nextKey, clock.now())).statusCode).toBe(303);
     // Not due yet: a run before the interval fetches nothing.
     await app.services.metadataRefresh.runDue();
@@ -118,10 +107,10 @@ describe.each(testDialects)('Scheduled metadata refresh (%s)', (dialect) => {
     const clock = new TestClock();
     const { app } = await apps.start({ clock, env: env() });
     const s = await ssoSetUp(app);
-    answers.set('/idp.xml', { status: 200, xml: idpMetadata(CUSTOMER_IDP, s.idpKey.certificatePem) });
+    answers.set('/idp.xml', { status: 200, xml: idpMetadataXml(CUSTOMER_IDP, [s.idpKey.certificatePem], CUSTOMER_SSO) });
     await app.services.customers.putCustomer(s.actor, 'customer001.com', { metadataUrl: url('/idp.xml'), emailDomains: ['customer001.com'] });
     clock.advance(PAST_INTERVAL);
-    answers.set('/idp.xml', { status: 200, xml: idpMetadata(CUSTOMER_IDP, nextKey.certificatePem) });
+    answers.set('/idp.xml', { status: 200, xml: idpMetadataXml(CUSTOMER_IDP, [nextKey.certificatePem], CUSTOMER_SSO) });
     // The admin turns the connection off (a compromised IdP, say) while the refresh is fetching.
     whileFetching = async () => {
       await app.services.customers.setCustomerEnabled(s.actor, 'customer001.com', false);
@@ -141,8 +130,8 @@ describe.each(testDialects)('Scheduled metadata refresh (%s)', (dialect) => {
     const credential = await app.services.credentials.createConnectionApiCredential(actor, { description: 'backend' });
     const authorization = curlBasic(credential.credential.clientId, credential.clientSecret);
     const key = await generateSigningKeyPair('idp.example', clock.now());
-    answers.set('/down.xml', { status: 200, xml: idpMetadata('https://down.example/idp', key.certificatePem) });
-    answers.set('/garbled.xml', { status: 200, xml: idpMetadata('https://garbled.example/idp', key.certificatePem) });
+    answers.set('/down.xml', { status: 200, xml: idpMetadataXml('https://down.example/idp', [key.certificatePem], CUSTOMER_SSO) });
+    answers.set('/garbled.xml', { status: 200, xml: idpMetadataXml('https://garbled.example/idp', [key.certificatePem], CUSTOMER_SSO) });
     await app.services.customers.putCustomer(actor, 'down.example', { metadataUrl: url('/down.xml') });
     await app.services.customers.putCustomer(actor, 'garbled.example', { metadataUrl: url('/garbled.xml') });
     const get = async (idpId: string) => (await app.inject({ method: 'GET', url: `${SP_MANAGED}/${idpId}`, headers: { authorization } })).json<Record<string, unknown>>();
@@ -151,7 +140,7 @@ describe.each(testDialects)('Scheduled metadata refresh (%s)', (dialect) => {
 
     answers.set('/down.xml', { status: 500 });
     // The new certificate would be picked up if the document were usable: it is not.
-    answers.set('/garbled.xml', { status: 200, body: `${idpMetadata('https://garbled.example/idp', nextKey.certificatePem).slice(0, 200)}` });
+    answers.set('/garbled.xml', { status: 200, body: `${idpMetadataXml('https://garbled.example/idp', [nextKey.certificatePem], CUSTOMER_SSO).slice(0, 200)}` });
     clock.advance(PAST_INTERVAL);
     expect(await app.services.metadataRefresh.runDue()).toEqual({ attempted: 2, changed: 0, failed: 2 });
 
@@ -179,7 +168,7 @@ describe.each(testDialects)('Scheduled metadata refresh (%s)', (dialect) => {
     expect(page).toContain('keeps the settings of the last good metadata');
 
     // The IdP comes back: the next run succeeds and the error is gone.
-    answers.set('/down.xml', { status: 200, xml: idpMetadata('https://down.example/idp', key.certificatePem) });
+    answers.set('/down.xml', { status: 200, xml: idpMetadataXml('https://down.example/idp', [key.certificatePem], CUSTOMER_SSO) });
     clock.advance(2 * HOUR);
     await app.services.metadataRefresh.runDue();
     expect((await get('down.example')).metadataRefresh).toMatchObject({ lastRefreshedAt: new Date(clock.now()).toISOString(), lastError: null });
@@ -192,8 +181,8 @@ describe.each(testDialects)('Scheduled metadata refresh (%s)', (dialect) => {
     const { accountId } = await accountWithCredential(app);
     const actor = operatorActor(accountId);
     const key = await generateSigningKeyPair('idp.example', clock.now());
-    answers.set('/idp8.xml', { status: 200, xml: idpMetadata('https://moving.example/saml', key.certificatePem) });
-    answers.set('/idp9.xml', { status: 200, xml: idpMetadata('https://moving.example/saml', key.certificatePem) });
+    answers.set('/idp8.xml', { status: 200, xml: idpMetadataXml('https://moving.example/saml', [key.certificatePem], CUSTOMER_SSO) });
+    answers.set('/idp9.xml', { status: 200, xml: idpMetadataXml('https://moving.example/saml', [key.certificatePem], CUSTOMER_SSO) });
     await app.services.customers.putCustomer(actor, 'moving.example', { metadataUrl: url('/idp8.xml') });
     await app.services.metadataRefresh.runDue();
     await app.services.customers.putCustomer(actor, 'moving.example', { metadataUrl: url('/idp9.xml') });
@@ -216,7 +205,7 @@ describe.each(testDialects)('Scheduled metadata refresh (%s)', (dialect) => {
     const { accountId } = await accountWithCredential(app);
     const key = await generateSigningKeyPair('idp.example', clock.now());
     for (let i = 0; i < 6; i++) {
-      answers.set(`/idp${i}.xml`, { status: 200, xml: idpMetadata(`https://idp${i}.example/saml`, key.certificatePem) });
+      answers.set(`/idp${i}.xml`, { status: 200, xml: idpMetadataXml(`https://idp${i}.example/saml`, [key.certificatePem], CUSTOMER_SSO) });
       await app.services.customers.putCustomer(operatorActor(accountId), `customer${i}.example`, { metadataUrl: url(`/idp${i}.xml`) });
     }
     const seen = { now: 0, most: 0 };
@@ -239,7 +228,7 @@ describe.each(testDialects)('Scheduled metadata refresh (%s)', (dialect) => {
     const { accountId } = await accountWithCredential(first.app);
     const key = await generateSigningKeyPair('idp.example', clock.now());
     for (let i = 0; i < 10; i++) {
-      answers.set(`/idp${i}.xml`, { status: 200, xml: idpMetadata(`https://idp${i}.example/saml`, key.certificatePem) });
+      answers.set(`/idp${i}.xml`, { status: 200, xml: idpMetadataXml(`https://idp${i}.example/saml`, [key.certificatePem], CUSTOMER_SSO) });
       await first.app.services.customers.putCustomer(operatorActor(accountId), `customer${i}.example`, { metadataUrl: url(`/idp${i}.xml`) });
     }
     const hitsBefore = Array.from({ length: 10 }, (_, i) => server.hits.get(`/idp${i}.xml`) ?? 0);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
+import { idpMetadataXml } from '../helpers/idp-metadata-xml.js';
 import { autoPostForm, CUSTOMER_IDP, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
 import { samlAppInput, startTestApp, type TestInstance } from '../helpers/test-app.js';
 import {
-  idpMetadataXml,
   isoSeconds,
   LassoError,
   lassoSpAccept,

@@ -260,19 +260,5 @@ export function signedElements(xml: string): string[] {
   return Array.from(document.getElementsByTagNameNS(DS, 'Signature')).map((s) => (s.parentNode as Element).localName ?? '');
 }
 
-/** IdP metadata for an issuer of ours, built from what the product publishes (entity ID, certificate). */
-export function idpMetadataXml(entityId: string, certificatePems: string[]): string {
-  const body = (pem: string) => pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="${DS}" entityID="${escape(entityId)}">
-  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-${certificatePems.map((pem) => `    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${body(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`).join('\n')}
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://sso.invalid/no-sp-initiated-sso"/>
-  </md:IDPSSODescriptor>
-</md:EntityDescriptor>
-`;
-}
-
 /** ISO 8601 without milliseconds, as SAML peers write times. */
 export const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
