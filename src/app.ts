@@ -7,6 +7,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { securityHeaders } from './http/security-headers.js';
+import { oidcPages } from './http/sso/oidc-pages.js';
+import { createOidcProviders } from './oidc/oidc-providers.js';
 import { openApiOptions } from './http/openapi-document.js';
 import { zodValidatorCompiler } from './http/zod-validator.js';
 import type { Logger } from 'pino';
@@ -94,7 +96,19 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   await app.register(apiPlugin, { prefix: API_PREFIX, services });
   const csrfHmacKey = await getOrCreateSetting(database.db, 'csrf_hmac_key', () => randomBytes(32).toString('base64url'));
-  await app.register(ssoPlugin, { services, publicUrl: config.publicUrl });
+  // Signs oidc-provider's cookies; shared by every instance, like the cookie secret.
+  const oidcCookieKey = await getOrCreateSetting(database.db, 'oidc_cookie_key', () => randomBytes(32).toString('base64url'));
+  const oidcProviders = createOidcProviders({
+    db: database.db,
+    clock,
+    logger,
+    publicUrl: config.publicUrl,
+    cookieKeys: [oidcCookieKey],
+    pages: oidcPages,
+    store: services.ssoStore,
+    signingKeys: services.signingKeys,
+  });
+  await app.register(ssoPlugin, { services, publicUrl: config.publicUrl, oidcProviders });
   await app.register(consolePlugin, { services, clock, publicUrl: config.publicUrl, csrfHmacKey });
   await app.register(portalPlugin, { services, publicUrl: config.publicUrl, csrfHmacKey });
   // Beside the portal, outside its setup link check: this path carries no secret.

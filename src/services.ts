@@ -10,6 +10,7 @@ import { createCredentialService } from './domain/credentials/credential-service
 import { createVerifiedCredentialCache } from './domain/credentials/verified-credential-cache.js';
 import fs from 'node:fs';
 import { createApplicationService } from './domain/applications/application-service.js';
+import { createOidcClientSecretService } from './domain/applications/oidc-client-secret-service.js';
 import { createSpMetadataService } from './domain/connections/sp-metadata-service.js';
 import { createCustomerService } from './domain/connections/customer-service.js';
 import { createCustomerViewCache } from './domain/connections/customer-view-cache.js';
@@ -63,7 +64,8 @@ export function createServices(deps: { config: Config; database: Database; clock
   const accounts = createAccountService({ db, clock, audit });
   const portalSettings = createPortalSettingsService({ db, clock, audit });
   const setupLinks = createSetupLinkService({ db, clock, audit, customers, signingKeys, portalSettings, publicUrl: config.publicUrl });
-  const sso = createSsoService({ store: createSsoStore(database), clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger });
+  const ssoStore = createSsoStore(database);
+  const sso = createSsoService({ store: ssoStore, clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger });
   return {
     audit,
     accounts,
@@ -82,6 +84,8 @@ export function createServices(deps: { config: Config; database: Database; clock
     credentials,
     clientAuthenticator,
     applications: createApplicationService({ db, clock, audit, revokeApplicationCredentials: credentials.revokeApplicationCredentials, customerViews }),
+    /** Client secrets of OIDC applications: up to two each, shown once, stored as digests. */
+    oidcClientSecrets: createOidcClientSecretService({ db, clock, audit }),
     customers,
     /** Customer setup links and the self-service portal behind them. */
     setupLinks,
@@ -102,6 +106,8 @@ export function createServices(deps: { config: Config; database: Database; clock
     }),
     signingKeys,
     sso,
+    /** What the SSO runtime reads and writes; the OIDC providers (src/oidc) read applications through it too. */
+    ssoStore,
     /** Per-address fairness for initsso, discovery and the ACS (per instance, in memory). */
     ssoRequestLimiter: createAddressRateLimiter({ clock, perMinute: config.ssoRequestRate.perMinute, burst: config.ssoRequestRate.burst }),
     ssoLog: createSsoLog({ db }),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { App } from '../../src/app.js';
 import { dropTestDatabases } from '../../test/helpers/databases.js';
 import { curlBasic, operatorActor, startTestApp, type TestInstance } from '../../test/helpers/test-app.js';
-import { TestClock } from '../../test/helpers/test-clock.js';
+import { WallClock } from '../../test/helpers/test-clock.js';
 import { opensslKeyPair, startLassoIdpServer, tempDir, type KeyPairFiles, type LassoIdpServer } from '../../test/interop/peers.js';
 
 /**
@@ -12,12 +12,6 @@ import { opensslKeyPair, startLassoIdpServer, tempDir, type KeyPairFiles, type L
  * over /sso/TXS/2.0/1/{tokenid}, and customers' IdPs (Lasso, with a sign-in form).
  */
 
-/** Real time: the browser journey takes seconds, and Lasso stamps its assertions with the system clock. */
-class WallClock extends TestClock {
-  override now(): number {
-    return Date.now();
-  }
-}
 
 /** Binds a server to a free loopback port before anything needs to know the port. */
 async function listenOnLoopback(server: http.Server): Promise<string> {

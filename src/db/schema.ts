@@ -104,7 +104,7 @@ export interface CustomersTable {
   updated_at: number;
 }
 
-export type ApplicationKind = 'saml' | 'rest';
+export type ApplicationKind = 'saml' | 'rest' | 'oidc';
 
 export interface ApplicationsTable {
   id: string;
@@ -164,6 +164,8 @@ export interface SsoTransactionsTable {
   consumed_at: number | null;
   /** The setup link whose portal started this sign-in as a test (0014); null for real sign-ins. */
   test_setup_link_id: Generated<string | null>;
+  /** The OIDC authorization request (its interaction) this sign-in answers (0015); null otherwise. */
+  oidc_interaction_uid: Generated<string | null>;
 }
 
 /** The latest test sign-in result of a setup link (0014). */
@@ -291,6 +293,31 @@ export interface CertificateExpiryNoticesTable {
   sent_at: number;
 }
 
+/** An OIDC application's client secret (0015): SHA-256 of a generated secret; slot 1 or 2. */
+export interface OidcClientSecretsTable {
+  id: string;
+  account_id: string;
+  application_id: string;
+  slot: number;
+  secret_hash: string;
+  secret_hint: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** node-oidc-provider's stored models (0015): see src/oidc/oidc-adapter.ts. */
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  /** JSON of the model's payload. */
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  consumed_at: number | null;
+  expires_at: number | null;
+}
+
 export interface DB {
   accounts: AccountsTable;
   credentials: CredentialsTable;
@@ -318,4 +345,6 @@ export interface DB {
   setup_link_test_results: SetupLinkTestResultsTable;
   account_portal_settings: AccountPortalSettingsTable;
   test_idps: TestIdpsTable;
+  oidc_client_secrets: OidcClientSecretsTable;
+  oidc_payloads: OidcPayloadsTable;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CertificateInfo } from '../saml/certificates.js';
 import { attributeMappingSchema, NO_ATTRIBUTE_MAPPING } from './connections/attribute-mapping.js';
-import type { RestApplicationSettings, SamlApplicationSettings } from './applications/application-schemas.js';
+import type { OidcApplicationSettings, RestApplicationSettings, SamlApplicationSettings } from './applications/application-schemas.js';
 
 /**
  * The domain's shared nouns: applications, customers' IdP settings and the customer view. Kept
@@ -18,7 +18,8 @@ interface ApplicationBase {
 }
 export type SamlApplication = ApplicationBase & { kind: 'saml' } & SamlApplicationSettings;
 export type RestApplication = ApplicationBase & { kind: 'rest' } & RestApplicationSettings;
-export type Application = SamlApplication | RestApplication;
+export type OidcApplication = ApplicationBase & { kind: 'oidc' } & OidcApplicationSettings;
+export type Application = SamlApplication | RestApplication | OidcApplication;
 
 const bindingSchema = z.enum(['redirect', 'post']);
 

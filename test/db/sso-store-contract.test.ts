@@ -37,7 +37,7 @@ describe.each(testDialects)('SSO store contract (%s)', (dialect) => {
   /** A sign-in started at initsso, waiting for its response. */
   async function startedSignIn(store: SsoStore): Promise<string> {
     const id = `_${randomBytes(20).toString('hex')}`;
-    await store.insertTransaction({ id, accountId: ACCOUNT, customerId: 'customer-1', applicationId: APP, appUrl: null, errorUrl: null, forceAuthn: false, createdAt: NOW, expiresAt: NOW + 600_000, testSetupLinkId: null });
+    await store.insertTransaction({ id, accountId: ACCOUNT, customerId: 'customer-1', applicationId: APP, appUrl: null, errorUrl: null, forceAuthn: false, createdAt: NOW, expiresAt: NOW + 600_000, testSetupLinkId: null, oidcInteractionUid: null });
     return id;
   }
 

@@ -10,3 +10,10 @@ export class TestClock implements Clock {
     this.current += ms;
   }
 }
+
+/** Real time, for journeys with real peers (Lasso stamps its assertions with the system clock). */
+export class WallClock extends TestClock {
+  override now(): number {
+    return Date.now();
+  }
+}

@@ -14,6 +14,7 @@ import * as metadataRefresh from './0012-metadata-refresh.js';
 import * as testIdp from './0013-test-idp.js';
 import * as setupLinks from './0011-setup-links.js';
 import * as testSignIn from './0014-test-sign-in.js';
+import * as oidc from './0015-oidc.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -33,6 +34,7 @@ const migrations: Record<string, DialectMigration> = {
   '0013-test-idp': testIdp,
   '0011-setup-links': setupLinks,
   '0014-test-sign-in': testSignIn,
+  '0015-oidc': oidc,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

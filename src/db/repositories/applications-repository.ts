@@ -1,11 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ApplicationsTable, DB } from '../schema.js';
+import type { ApplicationKind, ApplicationsTable, DB } from '../schema.js';
 
 export interface ApplicationRecord {
   id: string;
   accountId: string;
   name: string;
-  kind: 'saml' | 'rest';
+  kind: ApplicationKind;
   enabled: boolean;
   multiplexed: boolean;
   spEntityId: string | null;
@@ -51,6 +51,15 @@ export async function insertApplication(db: Kysely<DB>, a: ApplicationRecord): P
 export async function replaceApplication(db: Kysely<DB>, a: ApplicationRecord): Promise<void> {
   const { id, account_id, created_at, ...rest } = toRow(a);
   await db.updateTable('applications').set(rest).where('account_id', '=', account_id).where('id', '=', id).execute();
+}
+
+/**
+ * Locks the application's row until the transaction ends (a no-op update: a row lock on
+ * PostgreSQL; SQLite serializes writers anyway). False when there is no such application.
+ */
+export async function lockApplication(trx: Kysely<DB>, accountId: string, id: string): Promise<boolean> {
+  const result = await trx.updateTable('applications').set((eb) => ({ name: eb.ref('name') })).where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export async function findApplication(db: Kysely<DB>, accountId: string, id: string): Promise<ApplicationRecord | undefined> {

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { idpSettingsSchema, type IdpSettings } from '../../domain/model.js';
 import { AppError } from '../../errors.js';
-import type { CustomersTable, DB } from '../schema.js';
+import type { ApplicationKind, CustomersTable, DB } from '../schema.js';
 
 export interface CustomerRecord {
   id: string;
@@ -152,7 +152,7 @@ export async function listAppConnections(db: Kysely<DB>, customerIds: string[]):
 export async function listAppConnectionsWithApplications(
   db: Kysely<DB>,
   customerId: string,
-): Promise<(AppConnectionRecord & { name: string; kind: 'saml' | 'rest' })[]> {
+): Promise<(AppConnectionRecord & { name: string; kind: ApplicationKind })[]> {
   const rows = await db
     .selectFrom('app_connections')
     .innerJoin('applications', 'applications.id', 'app_connections.application_id')

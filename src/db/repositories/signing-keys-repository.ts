@@ -58,3 +58,9 @@ export async function setSigningKeyStatus(db: Kysely<DB>, accountId: string, id:
 export async function deleteSigningKey(db: Kysely<DB>, accountId: string, id: string): Promise<void> {
   await db.deleteFrom('signing_keys').where('account_id', '=', accountId).where('id', '=', id).execute();
 }
+
+/** Every account's active and renewal keys: what the OIDC JWKS (`/sso/as/jwks`) publishes. */
+export async function listPublishedSigningKeys(db: Kysely<DB>): Promise<SigningKeyRecord[]> {
+  const rows = await db.selectFrom('signing_keys').selectAll().where('status', 'in', ['active', 'next']).orderBy('created_at').orderBy('id').execute();
+  return rows.map(toRecord);
+}

@@ -17,6 +17,7 @@ export async function insertSsoTransaction(db: Kysely<DB>, t: SsoTransaction): P
       expires_at: t.expiresAt,
       consumed_at: null,
       test_setup_link_id: t.testSetupLinkId,
+      oidc_interaction_uid: t.oidcInteractionUid,
     })
     .execute();
 }
@@ -36,6 +37,7 @@ export async function findSsoTransaction(db: Kysely<DB>, id: string): Promise<St
       expiresAt: row.expires_at,
       consumedAt: row.consumed_at,
       testSetupLinkId: row.test_setup_link_id,
+      oidcInteractionUid: row.oidc_interaction_uid,
     }
   );
 }
@@ -192,4 +194,6 @@ export async function pruneSsoState(db: Kysely<DB>, now: number): Promise<void> 
   await db.deleteFrom('used_assertions').where('expires_at', '<', now).execute();
   await db.deleteFrom('sso_tokens').where('expires_at', '<', now - 3600_000).execute();
   await db.deleteFrom('sso_events').where('at', '<', now - SSO_EVENT_RETENTION_MS).execute();
+  // oidc-provider's codes, tokens, grants, sessions and interactions (src/oidc/oidc-adapter.ts).
+  await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).execute();
 }

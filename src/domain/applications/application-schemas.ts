@@ -53,6 +53,41 @@ export const restApplicationFields = {
   requiredAttributes,
 };
 
+/** An OIDC redirect URI: compared exactly (no wildcards), https or a loopback http URL, no fragment. */
+const redirectUriSchema = secureUrlSchema.refine((value) => !value.includes('#'), 'must not contain a fragment (#)');
+
+const redirectUris = (what: string, min: number) =>
+  z
+    .array(redirectUriSchema, { error: 'must be a list of URLs' })
+    .min(min, `must have at least ${min} ${what}`)
+    .max(MAX_REDIRECT_URIS, `must have at most ${MAX_REDIRECT_URIS} URLs`)
+    .refine((list) => new Set(list).size === list.length, 'must not list a URL twice');
+
+export const MAX_REDIRECT_URIS = 20;
+export const ACCESS_TOKEN_LIFETIME_MINUTES = { min: 1, max: 60, default: 60 } as const;
+
+/**
+ * Settings of an app that signs users in with OpenID Connect (authorization code flow). Its
+ * client ID is its saasid; its client secrets are kept apart (oidc-client-secrets), hashed.
+ */
+export const oidcApplicationFields = {
+  redirectUris: redirectUris('redirect URI', 1),
+  postLogoutRedirectUris: redirectUris('post-logout redirect URI', 0).default([]),
+  /** The authorization code grant is always on; refresh tokens only when the app asks for them. */
+  refreshTokens: z.boolean({ error: 'must be true or false' }).default(false),
+  /** PKCE (RFC 7636) on every authorization request; S256 unless plain is allowed too. */
+  pkceRequired: z.boolean({ error: 'must be true or false' }).default(true),
+  allowPlainPkce: z.boolean({ error: 'must be true or false' }).default(false),
+  tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post'], { error: 'must be "client_secret_basic" or "client_secret_post"' }).default('client_secret_basic'),
+  accessTokenLifetimeMinutes: z
+    .number({ error: 'must be a whole number of minutes' })
+    .int('must be a whole number of minutes')
+    .min(ACCESS_TOKEN_LIFETIME_MINUTES.min, `must be at least ${ACCESS_TOKEN_LIFETIME_MINUTES.min} minute`)
+    .max(ACCESS_TOKEN_LIFETIME_MINUTES.max, `must be at most ${ACCESS_TOKEN_LIFETIME_MINUTES.max} minutes`)
+    .default(ACCESS_TOKEN_LIFETIME_MINUTES.default),
+  requiredAttributes,
+};
+
 const common = { name: nameSchema, enabled: z.boolean({ error: 'must be true or false' }).default(true) };
 
 const samlApplication = z
@@ -72,13 +107,16 @@ const samlApplication = z
 
 const restApplication = z.strictObject({ kind: z.literal('rest'), ...common, ...restApplicationFields });
 
-export const applicationInput = z.discriminatedUnion('kind', [samlApplication, restApplication], {
-  error: 'kind must be "saml" or "rest"',
+const oidcApplication = z.strictObject({ kind: z.literal('oidc'), ...common, ...oidcApplicationFields });
+
+export const applicationInput = z.discriminatedUnion('kind', [samlApplication, restApplication, oidcApplication], {
+  error: 'kind must be "saml", "rest" or "oidc"',
 });
 export type ApplicationInput = z.input<typeof applicationInput>;
 export type ValidApplication = z.output<typeof applicationInput>;
 export type SamlApplicationSettings = Omit<Extract<ValidApplication, { kind: 'saml' }>, 'kind' | 'name' | 'enabled'>;
 export type RestApplicationSettings = Omit<Extract<ValidApplication, { kind: 'rest' }>, 'kind' | 'name' | 'enabled'>;
+export type OidcApplicationSettings = Omit<Extract<ValidApplication, { kind: 'oidc' }>, 'kind' | 'name' | 'enabled'>;
 
 export const applicationCredentialInput = z.strictObject({
   saasid: z.uuid({ error: 'must be the saasid (a UUID) of one of your applications' }),

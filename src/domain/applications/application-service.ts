@@ -21,9 +21,12 @@ import { checkConnectionMultiplexing } from '../connections/multiplexing.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Application } from '../model.js';
 import { parseInput } from '../validation.js';
+import { applicationKindPhrase } from './application-kind-label.js';
+import { storeNewOidcClientSecret, type NewOidcClientSecret } from './oidc-client-secret-service.js';
 import {
   applicationInput,
   type ApplicationInput,
+  type OidcApplicationSettings,
   type RestApplicationSettings,
   type SamlApplicationSettings,
   type ValidApplication,
@@ -32,11 +35,19 @@ import {
 // Where these types lived before the domain model module; idp-metadata-service still names SamlApplication here.
 export type { Application, RestApplication, SamlApplication } from '../model.js';
 
+/** A new application; an OIDC one comes with its first client secret, in plaintext this once. */
+export type CreatedApplication = Application & { firstClientSecret?: NewOidcClientSecret };
+
 export function toApplication(r: ApplicationRecord): Application {
   const base = { saasid: r.id, name: r.name, enabled: r.enabled, createdAt: r.createdAt, updatedAt: r.updatedAt };
-  return r.kind === 'saml'
-    ? { ...base, kind: 'saml', ...(r.settings as SamlApplicationSettings) }
-    : { ...base, kind: 'rest', ...(r.settings as RestApplicationSettings) };
+  switch (r.kind) {
+    case 'saml':
+      return { ...base, kind: 'saml', ...(r.settings as SamlApplicationSettings) };
+    case 'rest':
+      return { ...base, kind: 'rest', ...(r.settings as RestApplicationSettings) };
+    case 'oidc':
+      return { ...base, kind: 'oidc', ...(r.settings as OidcApplicationSettings) };
+  }
 }
 
 export function createApplicationService(deps: {
@@ -68,7 +79,8 @@ export function createApplicationService(deps: {
       kind,
       name,
       enabled,
-      multiplexed: valid.kind === 'rest' || valid.multiplexed,
+      // REST and OIDC apps have no SAML identity of their own toward the app: always multiplexed.
+      multiplexed: valid.kind === 'saml' ? valid.multiplexed : true,
       spEntityId: valid.kind === 'saml' ? valid.spEntityId : null,
       settings: settings as Record<string, unknown>,
     };
@@ -107,17 +119,20 @@ export function createApplicationService(deps: {
       return (await listApplications(db, accountId)).map(toApplication);
     },
 
-    async createApplication(actor: Actor, input: ApplicationInput): Promise<Application> {
+    /** An OIDC application gets its first client secret in the same transaction, returned this once. */
+    async createApplication(actor: Actor, input: ApplicationInput): Promise<CreatedApplication> {
       const prepared = prepare(input);
       const now = clock.now();
       const record: ApplicationRecord = { id: randomUUID(), accountId: actor.accountId, ...prepared, createdAt: now, updatedAt: now };
-      await db.transaction().execute(async (trx) => {
+      const firstClientSecret = await db.transaction().execute(async (trx) => {
         await ensureUniqueSpEntityId(trx, actor.accountId, record.spEntityId, record.id);
         await ensureSigningKeyExists(trx, actor.accountId, record.settings);
         await insertApplication(trx, record);
         await audit.record(trx, actor, { action: 'application.created', targetKind: 'application', targetId: record.id, details: { name: record.name, kind: record.kind } });
+        return record.kind === 'oidc' ? storeNewOidcClientSecret(trx, { audit, now }, actor, record) : undefined;
       });
-      return toApplication(record);
+      const application = toApplication(record);
+      return firstClientSecret ? { ...application, firstClientSecret } : application;
     },
 
     /** Replaces the application's settings; its saasid and kind never change. */
@@ -126,7 +141,7 @@ export function createApplicationService(deps: {
       if (!current) throw notFound(saasid);
       const prepared = prepare(input);
       if (prepared.kind !== current.kind) {
-        throw validationError([{ field: 'kind', message: `cannot change; this is a ${current.kind === 'saml' ? 'SAML' : 'REST'} application` }]);
+        throw validationError([{ field: 'kind', message: `cannot change; this is ${applicationKindPhrase(current.kind)}` }]);
       }
       const record: ApplicationRecord = { ...current, ...prepared, updatedAt: clock.now() };
       await db.transaction().execute(async (trx) => {

@@ -1,9 +1,9 @@
 import { AppError } from '../../errors.js';
 import type { Application } from '../model.js';
 
-/** REST apps have no SAML identity of their own toward the app, so they count as multiplexed. */
+/** REST and OIDC apps have no SAML identity of their own toward the app, so they are always multiplexed (as in PingOne). */
 export function isMultiplexedApplication(app: Application): boolean {
-  return app.kind === 'rest' || app.multiplexed;
+  return app.kind !== 'saml' || app.multiplexed;
 }
 
 /**

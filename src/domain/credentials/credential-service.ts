@@ -198,9 +198,10 @@ export function createCredentialService(deps: {
           fields: [{ field: 'saasid', message: 'is not one of your applications' }],
         });
       }
-      // Only REST apps exchange tokens; SAML apps receive signed assertions instead.
+      // Only REST apps exchange tokens; SAML apps receive signed assertions, OIDC apps have their own client secrets.
       if (application.kind !== 'rest') {
-        throw validationError([{ field: 'saasid', message: 'must be a REST application: SAML applications receive signed assertions, not tokens' }]);
+        const why = application.kind === 'oidc' ? 'OIDC applications authenticate with their own client secrets' : 'SAML applications receive signed assertions, not tokens';
+        throw validationError([{ field: 'saasid', message: `must be a REST application: ${why}` }]);
       }
       return createLimited(actor, { kind: 'application', description, customSecret: undefined, applicationId: saasid });
     },

@@ -81,6 +81,12 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
       return { id: key.id, privateKeyPem: key.privateKeyPem, certificatePem: key.certificatePem };
     },
 
+    /** The active key and the renewal key, if any, with their private keys: what signs OIDC tokens and what JWKS publishes. */
+    async currentKeys(accountId: string): Promise<{ id: string; status: 'active' | 'next'; privateKeyPem: string }[]> {
+      const keys = await ensureKeys(accountId);
+      return keys.flatMap((k) => (k.status === 'retired' ? [] : [{ id: k.id, status: k.status, privateKeyPem: k.privateKeyPem }]));
+    },
+
     async addRenewalKey(actor: Actor): Promise<SigningKeyView> {
       await ensureKeys(actor.accountId);
       const pair = await generateSigningKeyPair(commonName(actor.accountId), clock.now());

@@ -192,6 +192,7 @@ async function prepareDelivery(context: AcsContext): Promise<void> {
     customer: established(context.customer, 'the customer'),
     assertion: established(context.assertion, 'the assertion'),
     appUrl: context.appUrl,
+    oidcInteractionUid: context.transaction?.oidcInteractionUid ?? null,
   });
 }
 

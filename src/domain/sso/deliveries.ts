@@ -5,7 +5,8 @@ import { buildSignedResponse, newSamlId, responseIdOf } from '../../saml/respons
 import type { ValidatedAssertion } from '../../saml/response-validation.js';
 import { signElement } from '../../saml/xml-signing.js';
 import { mapAttributes } from '../connections/attribute-mapping.js';
-import type { Application, RestApplication, SamlApplication } from '../model.js';
+import type { Application, OidcApplication, RestApplication, SamlApplication } from '../model.js';
+import { interactionCompletePath, OIDC_SIGN_IN_ATTRIBUTE, subjectOf, type OidcSignIn } from './oidc-sign-in.js';
 import { issuerToApp } from './idp-metadata-service.js';
 import { describeMissingAttribute } from './missing-attribute-detail.js';
 import type { BrowserStep, SsoRuntime } from './sso-pipeline.js';
@@ -25,6 +26,8 @@ export interface DeliveryInput<A extends Application = Application> {
   assertion: ValidatedAssertion;
   /** Where the user lands (checked against the app's rule at initsso); null for the app's default. */
   appUrl: string | null;
+  /** The OIDC authorization request (its interaction) the sign-in answers; null when it answers none. */
+  oidcInteractionUid: string | null;
 }
 
 export interface PreparedDelivery {
@@ -37,6 +40,9 @@ const TOKEN_LIFETIME_MS = 5 * 60_000;
 const ASSERTION_TO_APP_LIFETIME_MS = 5 * 60_000;
 const UNSPECIFIED_NAME_ID = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
 
+/** The form of our one-time tokens: 32 random bytes, base64url. */
+export const ONE_TIME_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 export function prepareDeliveryFor(input: DeliveryInput): Promise<PreparedDelivery> {
@@ -46,6 +52,8 @@ export function prepareDeliveryFor(input: DeliveryInput): Promise<PreparedDelive
       return Promise.resolve(tokenForRestApp({ ...input, application }));
     case 'saml':
       return assertionForSamlApp({ ...input, application });
+    case 'oidc':
+      return Promise.resolve(signInForOidcApp({ ...input, application }));
   }
 }
 
@@ -95,6 +103,41 @@ function tokenForRestApp({ runtime, application: app, accountId, customer, asser
     return { token, step: { kind: 'redirect', url: url.toString(), accountId } };
   }
   return { token, step: { kind: 'post', url: target, fields, accountId } };
+}
+
+/**
+ * An OIDC app's authorization request gets the sign-in (subject and claims) back at its
+ * interaction, by a one-time token in the browser's redirect, bound to that interaction: the
+ * interaction route uses it up and lets oidc-provider issue the authorization code.
+ */
+function signInForOidcApp({ runtime, application: app, accountId, customer, assertion, oidcInteractionUid }: DeliveryInput<OidcApplication>): PreparedDelivery {
+  if (oidcInteractionUid === null) {
+    throw new SsoFailure('OIDC_AUTHORIZATION_REQUIRED', 'This application signs users in with OpenID Connect: start from the application.');
+  }
+  const claims: OidcSignIn['claims'] = attributeRecord();
+  for (const [name, values] of Object.entries(attributesTheAppWants(app, customer, assertion))) claims[name] = values.length === 1 ? values[0]! : values;
+  // What ssobridge vouches for goes last, so nothing the IdP sends can stand in for it.
+  Object.assign(claims, { 'pingone.idp.id': customer.idpId, 'pingone.saas.id': app.saasid, 'pingone.subject': assertion.nameId });
+  const signIn: OidcSignIn = {
+    interactionUid: oidcInteractionUid,
+    sub: subjectOf(accountId, customer.idpId, assertion.nameId),
+    authTime: Math.floor(Date.parse(assertion.authnInstant) / 1000),
+    acr: assertion.authnContextClassRef ?? null,
+    claims,
+  };
+  const tokenId = randomBytes(32).toString('base64url');
+  const now = runtime.clock.now();
+  const token: IssuedToken = {
+    tokenHash: sha256(tokenId),
+    accountId,
+    applicationId: app.saasid,
+    attributes: { [OIDC_SIGN_IN_ATTRIBUTE]: JSON.stringify(signIn) },
+    createdAt: now,
+    expiresAt: now + TOKEN_LIFETIME_MS,
+  };
+  const url = new URL(`${runtime.publicUrl}${interactionCompletePath(app.saasid, oidcInteractionUid)}`);
+  url.searchParams.set('tokenid', tokenId);
+  return { token, step: { kind: 'redirect', url: url.toString(), accountId } };
 }
 
 /** A SAML app gets an assertion signed by the account's key, encrypted for it when it asks. */

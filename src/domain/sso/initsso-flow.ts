@@ -4,6 +4,7 @@ import { newSamlId } from '../../saml/response-builder.js';
 import { normalizeIdpId } from '../connections/customer-schemas.js';
 import { acsUrlFor, spEntityIdFor } from '../connections/sp-identity.js';
 import { appUrlAllowed, checkApplicationEnabled, checkConnection, defaultErrorUrl, findNamedApplication, normalizedUrl, ownIdentityOf } from './login-steps.js';
+import { interactionAbortPath, interactionPath } from './oidc-sign-in.js';
 import { established, type LoginContext, type Step } from './sso-pipeline.js';
 import type { SsoCustomer } from './sso-store.js';
 
@@ -24,6 +25,20 @@ export const initSsoSteps: readonly Step<InitSsoContext>[] = [
  */
 export const testSignInSteps: readonly Step<InitSsoContext>[] = [loadApplication, checkApplicationEnabled, findIdp, checkConnection, sendAuthnRequest];
 
+/**
+ * An OIDC authorization request's sign-in (src/http/sso/oidc-routes.ts): the customer's IdP
+ * signs the user in through the same AuthnRequest, and the ACS returns to the request's
+ * interaction. The customer comes from `idpid`, else `login_hint`, else IdP discovery.
+ */
+export const oidcSignInSteps: readonly Step<InitSsoContext>[] = [
+  loadOidcApplication,
+  checkApplicationEnabled,
+  readLoginHint,
+  findIdp,
+  checkConnection,
+  sendAuthnRequest,
+];
+
 export interface StartLoginInput {
   saasid?: string | undefined;
   idpid?: string | undefined;
@@ -32,20 +47,56 @@ export interface StartLoginInput {
   forceauthn?: string | undefined;
   /** From the IdP discovery page, when no idpid was given. */
   email?: string | undefined;
+  /**
+   * OIDC: the `login_hint` of the authorization request, an idpId or an email address or domain
+   * (PingOne's rule). Unlike an email typed on the discovery page, a hint that leads to no
+   * connected IdP ends the request with an error for the app.
+   */
+  loginHint?: string | undefined;
+  /** OIDC: the interaction of the authorization request this sign-in answers. */
+  oidcInteractionUid?: string | undefined;
 }
 
 export interface InitSsoContext extends LoginContext {
-  readonly input: StartLoginInput;
+  input: StartLoginInput;
+  /** OIDC: the login_hint the customer was looked up by; a miss is then an error, not the discovery page. */
+  hinted?: string;
   /** appurl and errorurl as given, once checked and normalized: the discovery page carries them on. */
   appUrl?: string;
   givenErrorUrl?: string;
 }
+
+/** Where the IdP discovery page's form posts (src/http/sso/sso-plugin.ts). */
+export const DISCOVERY_FORM_ACTION = '/sso/sp/discover';
 
 /** How long the user may take at the IdP. */
 const TRANSACTION_LIFETIME_MS = 10 * 60_000;
 
 async function loadApplication(context: InitSsoContext): Promise<void> {
   await findNamedApplication(context, context.input.saasid);
+}
+
+/** The OIDC client of the authorization request; a refused sign-in returns to the request (its abort path). */
+async function loadOidcApplication(context: InitSsoContext): Promise<void> {
+  const application = await findNamedApplication(context, context.input.saasid);
+  const uid = context.input.oidcInteractionUid;
+  if (application.kind !== 'oidc' || uid === undefined) throw new Error('OIDC sign-in steps need an OIDC application and its interaction');
+  context.errorUrl = `${context.runtime.publicUrl}${interactionAbortPath(application.saasid, uid)}`;
+}
+
+/** `login_hint`: an idpId, or an email address or domain (PingOne's rule); `idpid` wins over it. */
+async function readLoginHint(context: InitSsoContext): Promise<void> {
+  const hint = context.input.loginHint?.trim();
+  if (context.input.idpid || !hint) return;
+  if (hint.includes('@')) {
+    context.hinted = hint;
+    context.input = { ...context.input, email: hint };
+    return;
+  }
+  const accountId = established(context.trace.accountId, 'the account');
+  const byIdpId = await context.runtime.store.findCustomerByIdpId(accountId, normalizeIdpId(hint));
+  context.hinted = hint;
+  context.input = byIdpId ? { ...context.input, idpid: hint } : { ...context.input, email: `@${hint}` };
 }
 
 /** The error URL is trusted only once it matches the app's rule; until then failures show a page. */
@@ -87,6 +138,8 @@ async function discoverIdp(context: InitSsoContext, accountId: string): Promise<
   const discover = (error: string | undefined) => {
     context.outcome = {
       kind: 'discover',
+      // An OIDC request's discovery form returns to its interaction, which carries the rest.
+      formAction: context.input.oidcInteractionUid === undefined ? DISCOVERY_FORM_ACTION : interactionPath(application.saasid, context.input.oidcInteractionUid),
       saasid: application.saasid,
       appurl: context.appUrl,
       errorurl: context.givenErrorUrl,
@@ -103,7 +156,10 @@ async function discoverIdp(context: InitSsoContext, accountId: string): Promise<
   // No customer claims the domain: the account's default IdP, if it has one.
   const customer = (await store.findCustomerByEmailDomain(accountId, domain)) ?? (await store.findDefaultCustomer(accountId));
   const connection = customer && (await store.findConnection(customer.id, application.saasid));
-  if (!customer || !connection) return discover(`Single sign-on is not set up for ${domain}.`);
+  if (!customer || !connection) {
+    if (context.hinted !== undefined) throw new SsoFailure('UNKNOWN_IDP', `No identity provider connected to this application signs in ${domain} (login_hint).`);
+    return discover(`Single sign-on is not set up for ${domain}.`);
+  }
   setCustomer(context, customer);
   context.connection = connection;
 }
@@ -144,6 +200,7 @@ async function sendAuthnRequest(context: InitSsoContext): Promise<void> {
     createdAt: now,
     expiresAt: now + TRANSACTION_LIFETIME_MS,
     testSetupLinkId: context.testSetupLinkId ?? null,
+    oidcInteractionUid: context.input.oidcInteractionUid ?? null,
   });
   context.outcome =
     settings.ssoBinding === 'post'

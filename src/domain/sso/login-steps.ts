@@ -24,10 +24,21 @@ export function defaultErrorUrl(app: Application): string | null {
   return app.kind === 'rest' ? app.errorUrl : null;
 }
 
-/** Where an app's appurl and errorurl must point: its Hostname/Domain rule, or a SAML app's ACS host. */
+/**
+ * Where an app's appurl and errorurl must point: its Hostname/Domain rule, or a SAML app's ACS
+ * host. An OIDC app takes none: its sign-ins start at the authorization endpoint, and the user
+ * returns to one of its registered redirect URIs.
+ */
 export function appUrlAllowed(app: Application, url: string): boolean {
   if (!secureUrlSchema.safeParse(url).success) return false;
-  return app.kind === 'rest' ? hostMatchesRule(url, app.hostname) : hostMatchesRule(url, new URL(app.acsUrl).host);
+  switch (app.kind) {
+    case 'rest':
+      return hostMatchesRule(url, app.hostname);
+    case 'saml':
+      return hostMatchesRule(url, new URL(app.acsUrl).host);
+    case 'oidc':
+      return false;
+  }
 }
 
 /**

@@ -28,7 +28,7 @@ export interface SsoRuntime {
 export type BrowserStep =
   | { kind: 'redirect'; url: string; transactionId?: string; accountId: string }
   | { kind: 'post'; url: string; fields: Record<string, string>; transactionId?: string; accountId: string }
-  | { kind: 'discover'; saasid: string; appurl: string | undefined; errorurl: string | undefined; forceauthn: boolean; error: string | undefined; accountId: string };
+  | { kind: 'discover'; formAction: string; saasid: string; appurl: string | undefined; errorurl: string | undefined; forceauthn: boolean; error: string | undefined; accountId: string };
 
 /** What initsso and the ACS share: what the login has established so far, step by step. */
 export interface LoginContext {

@@ -19,7 +19,8 @@ export type SsoRuntimeReason =
   | 'IDP_INITIATED_DISABLED'
   | 'REPLAY'
   | 'REQUIRED_ATTRIBUTE_MISSING'
-  | 'FORCE_AUTHN_IGNORED';
+  | 'FORCE_AUTHN_IGNORED'
+  | 'OIDC_AUTHORIZATION_REQUIRED';
 
 
 /** Every machine-readable reason a login can fail with (the `error` of the error URL, and the SSO log). */
@@ -54,6 +55,7 @@ export const ssoReasonDescriptions: Readonly<Record<SsoFailureReason | typeof SS
   REPLAY: 'This assertion was already used once (replay).',
   REQUIRED_ATTRIBUTE_MISSING: 'The identity provider did not send an attribute the application requires.',
   FORCE_AUTHN_IGNORED: 'The sign-in asked the IdP to authenticate the user again (forceauthn=true), but the assertion reports an authentication from before the request.',
+  OIDC_AUTHORIZATION_REQUIRED: 'An IdP-initiated response named an OpenID Connect application: OIDC apps receive sign-ins only for their own authorization requests, so users must start from the application.',
 
   // The SAML response checks (src/saml/response-validation.ts).
   MESSAGE_TOO_LARGE: 'The SAML response is larger than 256 KiB.',

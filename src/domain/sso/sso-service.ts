@@ -1,11 +1,25 @@
 import type { Principal } from '../credentials/verified-credential-cache.js';
 import { SsoFailure } from '../../errors.js';
 import { acsSteps, type AcsContext, type AcsInput } from './acs-flow.js';
-import { initSsoSteps, testSignInSteps, type StartLoginInput } from './initsso-flow.js';
+import { ONE_TIME_TOKEN, sha256 } from './deliveries.js';
+import { initSsoSteps, oidcSignInSteps, testSignInSteps, type StartLoginInput } from './initsso-flow.js';
+import { OIDC_SIGN_IN_ATTRIBUTE, oidcSignInSchema, type OidcSignIn } from './oidc-sign-in.js';
 import { runLogin, runSteps, type BrowserStep, type SsoRuntime } from './sso-pipeline.js';
 import type { TokenAttributes } from './sso-store.js';
 import { failedTestResult, TEST_RESULT_PATH } from './test-sign-in.js';
 import { tokenExchangeSteps } from './token-exchange-flow.js';
+
+/** An OIDC authorization request, as its interaction gives it. */
+export interface OidcSignInInput {
+  saasid: string;
+  interactionUid: string;
+  idpid: string | undefined;
+  loginHint: string | undefined;
+  /** Typed on the IdP discovery page. */
+  email: string | undefined;
+  /** prompt=login or max_age: the IdP must authenticate the user again (ForceAuthn). */
+  forceAuthn: boolean;
+}
 
 /** A test sign-in the setup portal starts: which link, for which of the customer's applications. */
 export interface TestSignInInput {
@@ -58,6 +72,31 @@ export function createSsoService(runtime: SsoRuntime) {
     /** `GET /sso/TXS/2.0/{1|2}/{tokenid}`: one exchange per token, within 5 minutes, by its own app. */
     exchangeToken(principal: Principal, tokenId: string): Promise<TokenAttributes> {
       return runSteps(tokenExchangeSteps, { runtime, principal, tokenId });
+    },
+
+    /**
+     * An OIDC authorization request's sign-in at the customer's IdP (src/http/sso/oidc-routes.ts):
+     * the AuthnRequest, IdP discovery, or a failure for the request.
+     */
+    startOidcSignIn(input: OidcSignInInput, requestId: string): Promise<BrowserStep> {
+      const { saasid, interactionUid, idpid, loginHint, email, forceAuthn } = input;
+      return runLogin(oidcSignInSteps, {
+        runtime,
+        requestId,
+        input: { saasid, idpid, loginHint, email, forceauthn: forceAuthn ? 'true' : undefined, oidcInteractionUid: interactionUid },
+        errorUrl: null,
+        trace: {},
+      });
+    },
+
+    /** Uses up the one-time token the ACS sent an OIDC sign-in with; undefined if unknown, used, expired or another app's. */
+    async takeOidcSignIn(tokenId: string, clientId: string): Promise<OidcSignIn | undefined> {
+      if (!ONE_TIME_TOKEN.test(tokenId)) return undefined;
+      const attributes = await store.consumeToken(sha256(tokenId), { kind: 'application', applicationId: clientId }, clock.now());
+      const carried = attributes?.[OIDC_SIGN_IN_ATTRIBUTE];
+      if (typeof carried !== 'string') return undefined;
+      const parsed = oidcSignInSchema.safeParse(JSON.parse(carried));
+      return parsed.success ? parsed.data : undefined;
     },
 
     /** Deletes expired transactions, tokens, replay entries and old log events; main.ts's jobs call it on a timer. */

@@ -77,6 +77,8 @@ export interface SsoTransaction {
   expiresAt: number;
   /** The setup link whose portal started this sign-in as a test; null for a real sign-in. */
   testSetupLinkId: string | null;
+  /** The OIDC authorization request (its interaction) this sign-in answers; null for SAML and REST apps. */
+  oidcInteractionUid: string | null;
 }
 
 export interface StoredSsoTransaction extends SsoTransaction {

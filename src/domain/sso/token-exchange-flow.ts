@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import type { Principal } from '../credentials/verified-credential-cache.js';
-import { sha256 } from './deliveries.js';
+import { ONE_TIME_TOKEN, sha256 } from './deliveries.js';
 import { established, type SsoRuntime, type Step } from './sso-pipeline.js';
 import type { TokenAttributes, TokenOwner } from './sso-store.js';
 
@@ -19,7 +19,7 @@ export interface TokenExchangeContext {
 const notFound = () => new AppError('TOKEN_NOT_FOUND', 'No such token: it is unknown, expired, already used, or for another application.');
 
 function checkTokenForm(context: TokenExchangeContext): void {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(context.tokenId)) throw notFound();
+  if (!ONE_TIME_TOKEN.test(context.tokenId)) throw notFound();
 }
 
 /** An application credential exchanges its own app's tokens; a global credential any of its account's. */

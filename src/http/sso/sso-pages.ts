@@ -41,6 +41,7 @@ export function ssoErrorPage(p: { message: string; reason: string; requestId: st
 }
 
 export function discoveryPage(p: {
+  formAction: string;
   saasid: string;
   appurl?: string | undefined;
   errorurl?: string | undefined;
@@ -53,7 +54,7 @@ export function discoveryPage(p: {
     html`<section class="card narrow">
   <h1>Sign in with your company account</h1>
   ${p.error ? html`<div class="banner error" role="alert">${p.error}</div>` : ''}
-  <form method="post" action="/sso/sp/discover">
+  <form method="post" action="${p.formAction}">
     <input type="hidden" name="saasid" value="${p.saasid}">
     ${p.appurl ? html`<input type="hidden" name="appurl" value="${p.appurl}">` : ''}
     ${p.errorurl ? html`<input type="hidden" name="errorurl" value="${p.errorurl}">` : ''}

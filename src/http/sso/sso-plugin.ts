@@ -8,6 +8,9 @@ import { toAppError } from '../to-app-error.js';
 import { idpMetadataRoutes } from './idp-metadata-routes.js';
 import { spMetadataRoutes } from './sp-metadata-routes.js';
 import { tokenExchangeRoutes } from './token-exchange-routes.js';
+import { oidcRoutes } from './oidc-routes.js';
+import type { OidcProviders } from '../../oidc/oidc-providers.js';
+import { DISCOVERY_FORM_ACTION } from '../../domain/sso/initsso-flow.js';
 import { autoPostPage, continuePage, discoveryPage, ssoErrorPage } from './sso-pages.js';
 import { brandingAssetRoutes } from './branding-asset-routes.js';
 import { testIdpRoutes } from '../test-idp/test-idp-routes.js';
@@ -26,7 +29,7 @@ function fieldsOf(value: unknown): Fields {
  * https the cookie is SameSite=None (it must come back on the IdP's cross-site POST); plain http
  * (local development) cannot send such a cookie cross-site, so there the check is off.
  */
-interface BrowserBinding {
+export interface BrowserBinding {
   enforced: boolean;
   cookieName(transactionId: string): string;
 }
@@ -93,7 +96,7 @@ async function sendFailure(request: FastifyRequest, reply: FastifyReply, error: 
 }
 
 /** The SSO runtime: `/sso/sp/initsso`, the ACS, IdP discovery, the token exchange, and IdP metadata for SAML apps. */
-export async function ssoPlugin(app: FastifyInstance, options: { services: Services; publicUrl: string }): Promise<void> {
+export async function ssoPlugin(app: FastifyInstance, options: { services: Services; publicUrl: string; oidcProviders: OidcProviders }): Promise<void> {
   const { services } = options;
   const binding = browserBindingFor(options.publicUrl);
   // Base64 of the largest response we accept, as browsers form-encode it (+ / = become %2B %2F
@@ -118,7 +121,7 @@ export async function ssoPlugin(app: FastifyInstance, options: { services: Servi
 
   app.get('/sso/sp/initsso', limitPerAddress, async (request, reply) => start(request, reply, fieldsOf(request.query), false));
   // The discovery page's form posts here.
-  app.post('/sso/sp/discover', limitPerAddress, async (request, reply) => start(request, reply, { ...fieldsOf(request.body), email: fieldsOf(request.body).email ?? '' }, true));
+  app.post(DISCOVERY_FORM_ACTION, limitPerAddress, async (request, reply) => start(request, reply, { ...fieldsOf(request.body), email: fieldsOf(request.body).email ?? '' }, true));
 
   app.post('/sso/sp/ACS.saml2', limitPerAddress, async (request, reply) => {
     const body = fieldsOf(request.body);
@@ -149,4 +152,5 @@ export async function ssoPlugin(app: FastifyInstance, options: { services: Servi
   await app.register(testIdpRoutes, { services, publicUrl: options.publicUrl });
 
   await app.register(tokenExchangeRoutes, { services });
+  oidcRoutes(app, { services, providers: options.oidcProviders, publicUrl: options.publicUrl, brand, binding });
 }

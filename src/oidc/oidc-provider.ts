@@ -1,0 +1,201 @@
+import { createPrivateKey } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import Provider, { interactionPolicy, type AdapterPayload, type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { DB } from '../db/schema.js';
+import { recordOidcClientSecretUsed } from '../db/repositories/oidc-client-secrets-repository.js';
+import type { OidcApplication } from '../domain/model.js';
+import { oidcAdapter } from './oidc-adapter.js';
+import { clientMetadataOf, matchPresentedSecret } from './oidc-client.js';
+import { interactionPath, oidcSignInSchema, type OidcSignIn } from '../domain/sso/oidc-sign-in.js';
+
+/** The paths PingOne SSO for SaaS Apps uses, shared by every client; the rest sit under the client's issuer. */
+export const OIDC_PATHS = {
+  authorization: '/sso/as/authorization.oauth2',
+  token: '/sso/as/token.oauth2',
+  introspection: '/sso/as/introspect.oauth2',
+  revocation: '/sso/as/revoke_token.oauth2',
+  jwks: '/sso/as/jwks',
+} as const;
+
+/** Per client (its issuer): `/{client_id}/…`. */
+export const clientPaths = (clientId: string) => ({
+  discovery: `/${clientId}/.well-known/openid-configuration`,
+  userinfo: `/${clientId}/userinfo`,
+  endSession: `/${clientId}/session/end`,
+});
+
+
+/** Claims ssobridge vouches for in every ID token, as in the REST app's token (src/domain/sso/deliveries.ts). */
+export const VOUCHED_CLAIMS = ['pingone.idp.id', 'pingone.saas.id', 'pingone.subject'] as const;
+
+/** The signing keys of the client's account: the active one signs, the renewal one is published with it. */
+export interface OidcSigningKey {
+  id: string;
+  status: 'active' | 'next';
+  privateKeyPem: string;
+}
+
+/** How the library's own pages look (our layout, no inline script or style). */
+export interface OidcPages {
+  error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string | undefined }): void;
+  logout(ctx: KoaContextWithOIDC, form: string): void;
+  loggedOut(ctx: KoaContextWithOIDC): void;
+}
+
+export interface OidcProviderDeps {
+  db: Kysely<DB>;
+  clock: Clock;
+  logger: Logger;
+  publicUrl: string;
+  /** Signs the library's cookies; shared by every instance. */
+  cookieKeys: string[];
+  pages: OidcPages;
+}
+
+const MINUTE = 60;
+const DAY = 24 * 60 * MINUTE;
+/** Sessions are not reused (every authorization goes to the customer's IdP): kept only for logout. */
+const SESSION_TTL = DAY;
+const REFRESH_TOKEN_TTL = 14 * DAY;
+/** The model that keeps a grant's sign-in (claims) beside the library's own models. */
+const SIGN_IN_MODEL = 'SignIn';
+
+export function signingJwks(keys: readonly OidcSigningKey[]): JWK[] {
+  return [...keys]
+    .sort((a, b) => (a.status === b.status ? 0 : a.status === 'active' ? -1 : 1))
+    .map((key) => ({ ...createPrivateKey(key.privateKeyPem).export({ format: 'jwk' }), kid: key.id, alg: 'RS256', use: 'sig' }));
+}
+
+/**
+ * One node-oidc-provider instance per OIDC application: OpenID Connect Discovery makes the issuer
+ * the discovery URL's prefix (`{publicUrl}/{client_id}`), so every client has its own issuer, and
+ * the library has one issuer per instance. Instances are cheap (about 45 KB and 0.3 ms each) and
+ * cached by oidc-providers.ts until the app or its account's keys change.
+ */
+export interface ClientProvider {
+  app: OidcApplication;
+  provider: Provider;
+  /** Keeps a sign-in with the grant made from it, as long as the grant lives. */
+  saveSignIn(grantId: string, signIn: OidcSignIn): Promise<void>;
+}
+
+export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, keys: readonly OidcSigningKey[]): ClientProvider {
+  const { db, clock, logger, publicUrl } = deps;
+  const secure = publicUrl.startsWith('https://');
+  const Adapter = oidcAdapter({
+    db,
+    clock,
+    findClient: async (clientId) => {
+      if (clientId !== app.saasid) return undefined;
+      const matched = await matchPresentedSecret(db, app.saasid);
+      if (matched) recordSecretUse(matched.id);
+      return clientMetadataOf(app, matched?.secret) as AdapterPayload;
+    },
+  });
+  const signIns = new Adapter(SIGN_IN_MODEL);
+
+  // Last-used times help an admin see when a rotated secret is no longer in use; at most one write per secret per minute.
+  const lastRecorded = new Map<string, number>();
+  const recordSecretUse = (secretId: string) => {
+    const now = clock.now();
+    if ((lastRecorded.get(secretId) ?? 0) > now - MINUTE * 1000) return;
+    lastRecorded.set(secretId, now);
+    recordOidcClientSecretUsed(db, secretId, now).catch((error: unknown) => logger.warn({ err: error }, 'could not record an OIDC client secret as used'));
+  };
+
+  const signInOf = async (grantId: string | undefined): Promise<OidcSignIn | undefined> => {
+    if (!grantId) return undefined;
+    const stored = await signIns.find(grantId);
+    const parsed = oidcSignInSchema.safeParse(stored?.extra);
+    return parsed.success ? parsed.data : undefined;
+  };
+
+  const policy = interactionPolicy.base();
+  // No session is reused: each authorization request signs the user in at the customer's IdP
+  // (which keeps the user's own session), so a browser's earlier sign-in never answers a request
+  // for another customer or user. Only the interaction our ACS completed satisfies this check.
+  policy.get('login')?.checks.add(
+    new interactionPolicy.Check('sign_in_at_idp', 'Each authorization request signs in at the identity provider', (ctx) =>
+      ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
+    ),
+  );
+
+  const claimNames = [...VOUCHED_CLAIMS, ...app.requiredAttributes.map((a) => a.name)];
+  const configuration: Configuration = {
+    adapter: Adapter,
+    findAccount: async (ctx, sub, token) => {
+      const grantId = token?.grantId ?? ctx.oidc.result?.consent?.grantId ?? ctx.oidc.entities.Grant?.jti;
+      const signIn = await signInOf(grantId);
+      return { accountId: sub, claims: () => ({ ...(signIn?.sub === sub ? signIn.claims : {}), sub }) };
+    },
+    jwks: { keys: signingJwks(keys) },
+    cookies: {
+      keys: deps.cookieKeys,
+      names: { session: 'ssb_oidc_session', interaction: 'ssb_oidc_interaction', resume: 'ssb_oidc_resume' },
+      long: { signed: true, httpOnly: true, sameSite: 'lax', secure },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', secure },
+    },
+    claims: { openid: ['sub', ...claimNames] },
+    // The app's claims go in the ID token too, not only in userinfo (OIDC Core §5.4 lets an OP do so).
+    conformIdTokenClaims: false,
+    scopes: ['openid', 'offline_access'],
+    responseTypes: ['code'],
+    pkce: { required: () => app.pkceRequired },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    extraParams: ['idpid'],
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ttl: {
+      AccessToken: app.accessTokenLifetimeMinutes * MINUTE,
+      AuthorizationCode: MINUTE,
+      IdToken: app.accessTokenLifetimeMinutes * MINUTE,
+      Interaction: 10 * MINUTE,
+      Session: SESSION_TTL,
+      Grant: app.refreshTokens ? REFRESH_TOKEN_TTL : DAY,
+      RefreshToken: REFRESH_TOKEN_TTL,
+    },
+    routes: {
+      authorization: OIDC_PATHS.authorization,
+      token: OIDC_PATHS.token,
+      introspection: OIDC_PATHS.introspection,
+      revocation: OIDC_PATHS.revocation,
+      jwks: OIDC_PATHS.jwks,
+      userinfo: clientPaths(app.saasid).userinfo,
+      end_session: clientPaths(app.saasid).endSession,
+    },
+    interactions: { policy, url: (_ctx, interaction) => interactionPath(app.saasid, interaction.uid) },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: {
+        enabled: true,
+        // A client learns about its own tokens only; another app's token is simply inactive.
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => deps.pages.logout(ctx, form),
+        postLogoutSuccessSource: (ctx) => deps.pages.loggedOut(ctx),
+      },
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256'],
+      userinfoSigningAlgValues: ['RS256'],
+      introspectionSigningAlgValues: ['RS256'],
+      authorizationSigningAlgValues: ['RS256'],
+    },
+    clientBasedCORS: () => false,
+    renderError: (ctx, out) => deps.pages.error(ctx, out),
+  };
+  const provider = new Provider(`${publicUrl}/${app.saasid}`, configuration);
+  // Addresses in discovery and redirects come from our public URL (oidc-routes.ts sets the forwarded headers).
+  provider.proxy = true;
+  const grantTtl = configuration.ttl?.Grant;
+  return {
+    app,
+    provider,
+    saveSignIn: (grantId, signIn) => signIns.upsert(grantId, { extra: signIn }, typeof grantTtl === 'number' ? grantTtl : DAY),
+  };
+}

@@ -1,0 +1,56 @@
+import { createPublicKey } from 'node:crypto';
+import type { JWK } from 'oidc-provider';
+import { listPublishedSigningKeys } from '../db/repositories/signing-keys-repository.js';
+import type { SigningKeyService } from '../domain/keys/signing-key-service.js';
+import type { SsoStore } from '../domain/sso/sso-store.js';
+import { findInteractionClientId } from './oidc-adapter.js';
+import { buildOidcProvider, type ClientProvider, type OidcProviderDeps } from './oidc-provider.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Enough for every OIDC app of a large deployment (~45 KB each); the least recently used go first. */
+const MAX_CACHED_PROVIDERS = 500;
+
+/**
+ * The OIDC provider of each OIDC application, built on first use and rebuilt when the app's
+ * settings or its account's signing keys change (both are read on every request, so a change on
+ * another instance applies here at once).
+ */
+export interface OidcProviders {
+  /** The provider of an enabled OIDC application, or undefined for any other client ID. */
+  forClient(clientId: string): Promise<ClientProvider | undefined>;
+  /** The provider an authorization request's interaction belongs to. */
+  forInteraction(uid: string): Promise<ClientProvider | undefined>;
+  /** The public keys of every account's active and renewal signing keys (`/sso/as/jwks`). */
+  publishedKeys(): Promise<{ keys: JWK[] }>;
+}
+
+export function createOidcProviders(deps: OidcProviderDeps & { store: SsoStore; signingKeys: SigningKeyService }): OidcProviders {
+  const cache = new Map<string, { version: string; built: ClientProvider }>();
+
+  const forClient = async (clientId: string) => {
+    if (!UUID.test(clientId)) return undefined;
+    const found = await deps.store.findApplication(clientId);
+    const app = found?.application;
+    if (!found || app?.kind !== 'oidc' || !app.enabled) return undefined;
+    const keys = await deps.signingKeys.currentKeys(found.accountId);
+    const version = JSON.stringify([app.updatedAt, keys.map((k) => [k.id, k.status])]);
+    const cached = cache.get(clientId);
+    cache.delete(clientId);
+    const built = cached?.version === version ? cached.built : buildOidcProvider(deps, app, keys);
+    cache.set(clientId, { version, built });
+    if (cache.size > MAX_CACHED_PROVIDERS) cache.delete(cache.keys().next().value as string);
+    return built;
+  };
+
+  return {
+    forClient,
+    async forInteraction(uid) {
+      const clientId = await findInteractionClientId(deps.db, uid, deps.clock.now());
+      return clientId === undefined ? undefined : forClient(clientId);
+    },
+    async publishedKeys() {
+      const keys = await listPublishedSigningKeys(deps.db);
+      return { keys: keys.map((k) => ({ ...createPublicKey(k.certificatePem).export({ format: 'jwk' }), kid: k.id, alg: 'RS256', use: 'sig' })) };
+    },
+  };
+}
