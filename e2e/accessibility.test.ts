@@ -5,6 +5,7 @@ import { CUSTOMER_IDP, CUSTOMER_SSO, customerIdpKey, idpResponse } from '../test
 import { operatorActor, restAppInput, samlAppInput } from '../test/helpers/test-app.js';
 import { createDefaultAccountAdmin, launchChromium, newConsoleContext, signIn, startConsoleServer, type AdminLogin, type ConsoleServer } from './helpers/console-browser.js';
 import { registeredRoutePatterns } from './helpers/registered-routes.js';
+import { oidcAppInput } from '../test/helpers/oidc-app-input.js';
 
 /** An iPhone 12–15 in portrait, and an ordinary laptop. */
 const PHONE = { width: 390, height: 844 };
@@ -43,6 +44,9 @@ beforeAll(async () => {
   const rest = await app.services.applications.createApplication(actor, restAppInput('Billing', { requiredAttributes: [{ name: 'email', required: true }, { name: 'groups', required: false }] }));
   const saml = await app.services.applications.createApplication(actor, samlAppInput('Analytics'));
   samlAppSaasid = saml.saasid;
+  // An OIDC app with its two client secrets (the second one deletable, so its confirmation page exists).
+  const oidc = await app.services.applications.createApplication(actor, oidcAppInput('Dashboard'));
+  await app.services.oidcClientSecrets.addSecret(actor, oidc.saasid);
   const connectionApi = await app.services.credentials.createConnectionApiCredential(actor, { description: 'Provisioning backend' });
   connectionApiCredentialId = connectionApi.credential.id;
   const appCredential = await app.services.credentials.createApplicationCredential(actor, { saasid: rest.saasid, description: 'Billing backend' });
@@ -92,10 +96,11 @@ beforeAll(async () => {
     '/console/account/integration/connection-api/:id/delete': [`/console/account/integration/connection-api/${connectionApi.credential.id}/delete`],
     '/console/account/integration/application/:id/delete': [`/console/account/integration/application/${appCredential.credential.id}/delete`],
     '/console/account/signing-keys/:id/delete': [`/console/account/signing-keys/${renewal.id}/delete`],
-    '/console/applications/new/:kind': ['/console/applications/new/rest', '/console/applications/new/saml'],
-    '/console/applications/:saasid': [`/console/applications/${rest.saasid}`, `/console/applications/${saml.saasid}`],
+    '/console/applications/new/:kind': ['/console/applications/new/rest', '/console/applications/new/saml', '/console/applications/new/oidc'],
+    '/console/applications/:saasid': [`/console/applications/${rest.saasid}`, `/console/applications/${saml.saasid}`, `/console/applications/${oidc.saasid}`],
+    '/console/applications/:saasid/secrets/:secretId/delete': [`/console/applications/${oidc.saasid}/secrets/${oidc.firstClientSecret!.view.id}/delete`],
     '/console/applications/:saasid/delete': [`/console/applications/${rest.saasid}/delete`],
-    '/console/applications/:saasid/test': [`/console/applications/${rest.saasid}/test`],
+    '/console/applications/:saasid/test': [`/console/applications/${rest.saasid}/test`, `/console/applications/${oidc.saasid}/test`],
     '/console/customer-connections/idp/:idpId': [`/console/customer-connections/idp/${idp}`, `/console/customer-connections/idp/${POST_IDP_ID}`],
     '/console/customer-connections/idp/:idpId/sign-in-log': [`/console/customer-connections/idp/${idp}/sign-in-log`],
     '/console/customer-connections/idp/:idpId/edit': [`/console/customer-connections/idp/${idp}/edit`],

@@ -5,26 +5,11 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { DB } from '../db/schema.js';
 import { recordOidcClientSecretUsed } from '../db/repositories/oidc-client-secrets-repository.js';
+import { OIDC_ENDPOINT_PATHS, oidcClientPaths } from '../domain/applications/oidc-endpoints.js';
 import type { OidcApplication } from '../domain/model.js';
 import { oidcAdapter } from './oidc-adapter.js';
 import { clientMetadataOf, matchPresentedSecret } from './oidc-client.js';
 import { interactionPath, oidcSignInSchema, type OidcSignIn } from '../domain/sso/oidc-sign-in.js';
-
-/** The paths PingOne SSO for SaaS Apps uses, shared by every client; the rest sit under the client's issuer. */
-export const OIDC_PATHS = {
-  authorization: '/sso/as/authorization.oauth2',
-  token: '/sso/as/token.oauth2',
-  introspection: '/sso/as/introspect.oauth2',
-  revocation: '/sso/as/revoke_token.oauth2',
-  jwks: '/sso/as/jwks',
-} as const;
-
-/** Per client (its issuer): `/{client_id}/…`. */
-export const clientPaths = (clientId: string) => ({
-  discovery: `/${clientId}/.well-known/openid-configuration`,
-  userinfo: `/${clientId}/userinfo`,
-  endSession: `/${clientId}/session/end`,
-});
 
 
 /** Claims ssobridge vouches for in every ID token, as in the REST app's token (src/domain/sso/deliveries.ts). */
@@ -142,6 +127,9 @@ export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, 
     conformIdTokenClaims: false,
     scopes: ['openid', 'offline_access'],
     responseTypes: ['code'],
+    // The two methods an app can register (clientMetadataOf); the library's default also lists
+    // none, client_secret_jwt and private_key_jwt, and their HS256/RS256 assertion algorithms, in discovery.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     pkce: { required: () => app.pkceRequired },
     allowOmittingSingleRegisteredRedirectUri: false,
     extraParams: ['idpid'],
@@ -156,13 +144,13 @@ export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, 
       RefreshToken: REFRESH_TOKEN_TTL,
     },
     routes: {
-      authorization: OIDC_PATHS.authorization,
-      token: OIDC_PATHS.token,
-      introspection: OIDC_PATHS.introspection,
-      revocation: OIDC_PATHS.revocation,
-      jwks: OIDC_PATHS.jwks,
-      userinfo: clientPaths(app.saasid).userinfo,
-      end_session: clientPaths(app.saasid).endSession,
+      authorization: OIDC_ENDPOINT_PATHS.authorization,
+      token: OIDC_ENDPOINT_PATHS.token,
+      introspection: OIDC_ENDPOINT_PATHS.introspection,
+      revocation: OIDC_ENDPOINT_PATHS.revocation,
+      jwks: OIDC_ENDPOINT_PATHS.jwks,
+      userinfo: oidcClientPaths(app.saasid).userinfo,
+      end_session: oidcClientPaths(app.saasid).endSession,
     },
     interactions: { policy, url: (_ctx, interaction) => interactionPath(app.saasid, interaction.uid) },
     features: {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { acsSteps } from '../../src/domain/sso/acs-flow.js';
-import { initSsoSteps } from '../../src/domain/sso/initsso-flow.js';
+import { initSsoSteps, oidcSignInSteps } from '../../src/domain/sso/initsso-flow.js';
 import { ssoReasonDescriptions, SSO_SUCCESS_REASON } from '../../src/domain/sso/sso-reasons.js';
 import { tokenExchangeSteps } from '../../src/domain/sso/token-exchange-flow.js';
 
@@ -20,7 +20,7 @@ describe('docs/sso.md', () => {
   });
 
   it('lists the steps of each flow in the order the runtime runs them', () => {
-    const flows = { initsso: initSsoSteps, ACS: acsSteps, 'token exchange': tokenExchangeSteps };
+    const flows = { initsso: initSsoSteps, ACS: acsSteps, 'token exchange': tokenExchangeSteps, 'OIDC sign-in': oidcSignInSteps };
     for (const [flow, steps] of Object.entries(flows)) {
       const line = `- **${flow}**: ${steps.map((step) => `\`${step.name}\``).join(' → ')}`;
       expect(markdown, `docs/sso.md should list the ${flow} steps as:\n${line}`).toContain(line);

@@ -323,8 +323,11 @@ export interface components {
             applications: {
                 saasid: string;
                 name: string;
-                /** @enum {string} */
-                kind: "saml" | "rest";
+                /**
+                 * @description `saml`: receives a signed SAML assertion; `rest`: receives a one-time token to exchange; `oidc`: signs users in with OpenID Connect (its client ID is its saasid)
+                 * @enum {string}
+                 */
+                kind: "saml" | "rest" | "oidc";
                 multiplexed: boolean;
                 connectedAt: string;
             }[];
@@ -371,8 +374,11 @@ export interface components {
             applications: {
                 saasid: string;
                 name: string;
-                /** @enum {string} */
-                kind: "saml" | "rest";
+                /**
+                 * @description `saml`: receives a signed SAML assertion; `rest`: receives a one-time token to exchange; `oidc`: signs users in with OpenID Connect (its client ID is its saasid)
+                 * @enum {string}
+                 */
+                kind: "saml" | "rest" | "oidc";
                 multiplexed: boolean;
                 connectedAt: string;
             }[];
@@ -414,8 +420,11 @@ export interface components {
         Application: {
             saasid: string;
             name: string;
-            /** @enum {string} */
-            kind: "saml" | "rest";
+            /**
+             * @description `saml`: receives a signed SAML assertion; `rest`: receives a one-time token to exchange; `oidc`: signs users in with OpenID Connect (its client ID is its saasid)
+             * @enum {string}
+             */
+            kind: "saml" | "rest" | "oidc";
             enabled: boolean;
             createdAt: string;
             updatedAt: string;

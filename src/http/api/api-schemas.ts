@@ -41,6 +41,9 @@ export const certificateWarningBody = z
   })
   .meta({ id: 'CertificateWarning' });
 
+/** SAML (signed assertion), REST ("other": one-time token exchange) or OIDC (OpenID Connect authorization code flow). */
+const applicationKindBody = z.enum(['saml', 'rest', 'oidc']).describe('`saml`: receives a signed SAML assertion; `rest`: receives a one-time token to exchange; `oidc`: signs users in with OpenID Connect (its client ID is its saasid)');
+
 export const customerBody = z
   .object({
     idpId: z.string(),
@@ -69,7 +72,7 @@ export const customerBody = z
       .nullable()
       .describe('The scheduled refresh of `metadataUrl` (every METADATA_REFRESH_HOURS, see docs/operations.md); null without a metadata URL'),
     attributeMapping: attributeMappingBody,
-    applications: z.array(z.object({ saasid: z.string(), name: z.string(), kind: z.enum(['saml', 'rest']), multiplexed: z.boolean(), connectedAt: z.string() })),
+    applications: z.array(z.object({ saasid: z.string(), name: z.string(), kind: applicationKindBody, multiplexed: z.boolean(), connectedAt: z.string() })),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -117,7 +120,7 @@ export const applicationBody = z
   .object({
     saasid: z.string(),
     name: z.string(),
-    kind: z.enum(['saml', 'rest']),
+    kind: applicationKindBody,
     enabled: z.boolean(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -1,4 +1,4 @@
-import type { ApplicationInput } from '../../domain/applications/application-schemas.js';
+import { ACCESS_TOKEN_LIFETIME_MINUTES, type ApplicationInput } from '../../domain/applications/application-schemas.js';
 import type { Application } from '../../domain/model.js';
 import type { SpMetadata } from '../../saml/sp-metadata-parse.js';
 import { checked, groupFieldErrors, linesOf } from './forms.js';
@@ -26,6 +26,15 @@ export interface ApplicationFormValues {
   errorUrl: string;
   hostname: string;
   tokenBinding: string;
+  // OIDC
+  /** One URL per line. */
+  redirectUris: string;
+  postLogoutRedirectUris: string;
+  refreshTokens: boolean;
+  pkceRequired: boolean;
+  allowPlainPkce: boolean;
+  tokenEndpointAuthMethod: string;
+  accessTokenLifetimeMinutes: string;
 }
 
 export function emptyApplicationForm(kind: ApplicationKind): ApplicationFormValues {
@@ -47,6 +56,13 @@ export function emptyApplicationForm(kind: ApplicationKind): ApplicationFormValu
     errorUrl: '',
     hostname: '',
     tokenBinding: 'post',
+    redirectUris: '',
+    postLogoutRedirectUris: '',
+    refreshTokens: false,
+    pkceRequired: true,
+    allowPlainPkce: false,
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    accessTokenLifetimeMinutes: String(ACCESS_TOKEN_LIFETIME_MINUTES.default),
   };
 }
 
@@ -69,6 +85,18 @@ export function applicationFormOf(app: Application): ApplicationFormValues {
       encryptionCertificate: app.encryptionCertificate ?? '',
       sloUrl: app.sloUrl ?? '',
       sloBinding: app.sloBinding ?? '',
+    };
+  }
+  if (app.kind === 'oidc') {
+    return {
+      ...base,
+      redirectUris: app.redirectUris.join('\n'),
+      postLogoutRedirectUris: app.postLogoutRedirectUris.join('\n'),
+      refreshTokens: app.refreshTokens,
+      pkceRequired: app.pkceRequired,
+      allowPlainPkce: app.allowPlainPkce,
+      tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
+      accessTokenLifetimeMinutes: String(app.accessTokenLifetimeMinutes),
     };
   }
   return { ...base, defaultAppUrl: app.defaultAppUrl, errorUrl: app.errorUrl, hostname: app.hostname, tokenBinding: app.tokenBinding };
@@ -94,6 +122,13 @@ export function applicationFormFrom(kind: ApplicationKind, form: Record<string, 
     errorUrl: text('errorUrl'),
     hostname: text('hostname'),
     tokenBinding: text('tokenBinding') || 'post',
+    redirectUris: text('redirectUris'),
+    postLogoutRedirectUris: text('postLogoutRedirectUris'),
+    refreshTokens: checked(form, 'refreshTokens'),
+    pkceRequired: checked(form, 'pkceRequired'),
+    allowPlainPkce: checked(form, 'allowPlainPkce'),
+    tokenEndpointAuthMethod: text('tokenEndpointAuthMethod') || 'client_secret_basic',
+    accessTokenLifetimeMinutes: text('accessTokenLifetimeMinutes'),
   };
 }
 
@@ -118,15 +153,48 @@ export function parseRequiredAttributes(text: string): ParsedAttributes {
 
 const optional = (value: string) => (value.trim() === '' ? undefined : value.trim());
 
+/** A one-URL-per-line textarea as its URLs, with the line each came from. */
+function urlLines(text: string): { urls: string[]; lines: number[] } {
+  const entries = linesOf(text);
+  return { urls: entries.map((e) => e.text), lines: entries.map((e) => e.line) };
+}
+
+/** Minutes as typed: empty takes the default; anything not a number is left for the schema to name. */
+function minutesOf(text: string): number | undefined {
+  return text.trim() === '' ? undefined : Number(text.trim());
+}
+
+/** Textarea line numbers of list fields, so that `redirectUris.1` is shown as the line it came from. */
+export type FieldLines = Record<string, number[]>;
+
 /** The service input for a form, or errors found before the service is asked (a malformed textarea line). */
-export function applicationInputOf(values: ApplicationFormValues): { ok: true; input: ApplicationInput; lines: number[] } | { ok: false; fields: Record<string, string> } {
+export function applicationInputOf(values: ApplicationFormValues): { ok: true; input: ApplicationInput; lines: FieldLines } | { ok: false; fields: Record<string, string> } {
   const parsed = parseRequiredAttributes(values.requiredAttributes);
   if (!parsed.ok) return { ok: false, fields: { requiredAttributes: parsed.message } };
   const common = { name: values.name, enabled: values.enabled, requiredAttributes: parsed.attributes };
+  if (values.kind === 'oidc') {
+    const redirects = urlLines(values.redirectUris);
+    const postLogout = urlLines(values.postLogoutRedirectUris);
+    return {
+      ok: true,
+      lines: { requiredAttributes: parsed.lines, redirectUris: redirects.lines, postLogoutRedirectUris: postLogout.lines },
+      input: {
+        kind: 'oidc',
+        ...common,
+        redirectUris: redirects.urls,
+        postLogoutRedirectUris: postLogout.urls,
+        refreshTokens: values.refreshTokens,
+        pkceRequired: values.pkceRequired,
+        allowPlainPkce: values.allowPlainPkce,
+        tokenEndpointAuthMethod: values.tokenEndpointAuthMethod as 'client_secret_basic' | 'client_secret_post',
+        accessTokenLifetimeMinutes: minutesOf(values.accessTokenLifetimeMinutes),
+      },
+    };
+  }
   if (values.kind === 'saml') {
     return {
       ok: true,
-      lines: parsed.lines,
+      lines: { requiredAttributes: parsed.lines },
       input: {
         kind: 'saml',
         ...common,
@@ -144,7 +212,7 @@ export function applicationInputOf(values: ApplicationFormValues): { ok: true; i
   }
   return {
     ok: true,
-    lines: parsed.lines,
+    lines: { requiredAttributes: parsed.lines },
     input: {
       kind: 'rest',
       ...common,
@@ -156,9 +224,9 @@ export function applicationInputOf(values: ApplicationFormValues): { ok: true; i
   };
 }
 
-/** Service field errors onto the form's fields; `requiredAttributes.2.name` names its textarea line. */
-export function applicationFieldErrors(fields: Record<string, string>, lines: number[]): Record<string, string> {
-  return groupFieldErrors(fields, (_field, index) => `line ${lines[index] ?? index + 1}`);
+/** Service field errors onto the form's fields; `requiredAttributes.2.name` or `redirectUris.0` names its textarea line. */
+export function applicationFieldErrors(fields: Record<string, string>, lines: FieldLines): Record<string, string> {
+  return groupFieldErrors(fields, (field, index) => `line ${lines[field]?.[index] ?? index + 1}`);
 }
 
 /** The form after "Fill from metadata": what the metadata says replaces what it covers. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { adminActor } from './console-session.js';
 import { formOf, submitForm } from './forms.js';
@@ -28,6 +29,8 @@ export function registerTestIdpRoutes(app: FastifyInstance, services: Services):
   app.post<SaasidParams>(`/console/applications/:saasid/test`, csrf, async (request, reply) => {
     const actor = adminActor(request);
     const application = await services.applications.getApplication(actor.accountId, request.params.saasid);
+    // initsso does not sign in to an OIDC application: its sign-ins start with its own authorization request.
+    if (application.kind === 'oidc') throw new AppError('ROUTE_NOT_FOUND', 'An OIDC application is tested by starting an authorization request from the application.');
     const outcome = await submitForm(() => services.testIdp.connectApplication(actor, application.saasid));
     if (outcome.ok) return reply.redirect(`/sso/sp/initsso?${new URLSearchParams({ saasid: application.saasid, idpid: outcome.value }).toString()}`, 303);
     const testIdp = await services.testIdp.ensureTestIdp(actor);

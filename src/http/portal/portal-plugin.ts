@@ -11,7 +11,7 @@ import type { Services } from '../../services.js';
 import { METADATA_FORM_BODY_LIMIT } from '../console/applications-routes.js';
 import { acceptMultipartForms, isUploadedFile } from '../console/multipart-form.js';
 import { pageBrandingLoader } from '../sso/page-branding.js';
-import { browserBindingFor, sendStep } from '../sso/sso-plugin.js';
+import { browserBindingFor, sendStep } from '../sso/browser-steps.js';
 import { testReturnCookie } from './test-sign-in-routes.js';
 import { toAppError } from '../to-app-error.js';
 import { attributeMappingInputOf, attributeMappingProblems, FILL_PRESET_BUTTON, mappingRowsFrom, withPresetRows, type AttributeMappingFormValues } from '../views/attribute-mapping-form.js';

@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import { SsoFailure } from '../../errors.js';
 import { OIDC_INTERACTION_PATH } from '../../domain/sso/oidc-sign-in.js';
-import { VOUCHED_CLAIMS, OIDC_PATHS, type ClientProvider } from '../../oidc/oidc-provider.js';
+import { OIDC_ENDPOINT_PATHS } from '../../domain/applications/oidc-endpoints.js';
+import { VOUCHED_CLAIMS, type ClientProvider } from '../../oidc/oidc-provider.js';
 import { withPresentedSecret } from '../../oidc/oidc-client.js';
 import type { OidcProviders } from '../../oidc/oidc-providers.js';
 import type { Services } from '../../services.js';
 import type { PageBrandingLoader } from './page-branding.js';
 import { ssoErrorPage } from './sso-pages.js';
-import { sendStep, type BrowserBinding } from './sso-plugin.js';
+import { sendStep, type BrowserBinding } from './browser-steps.js';
 
 type Fields = Record<string, string | undefined>;
 
@@ -20,6 +22,37 @@ const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 function fieldsOf(value: unknown): Fields {
   if (typeof value !== 'object' || value === null) return {};
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
+}
+
+/** oidc-provider refuses larger bodies too (56 KiB). */
+const MAX_FORM_BYTES = 56 * 1024;
+
+/** A posted form as its bytes (what the library will read) and its fields (what we dispatch on); the first of repeated fields. */
+function formOf(request: FastifyRequest): { bytes: Buffer; fields: Fields } {
+  const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  const fields: Fields = {};
+  for (const [name, value] of new URLSearchParams(bytes.toString('utf8'))) fields[name] ??= value;
+  return { bytes, fields };
+}
+
+/**
+ * The request again, with its body still to be read: oidc-provider reads and checks the body
+ * itself (duplicate parameters, size), which it can only do on a stream it reads from the start.
+ */
+function replayable(raw: IncomingMessage, body: Buffer): IncomingMessage {
+  const copy = new IncomingMessage(raw.socket);
+  copy.method = raw.method;
+  copy.url = raw.url;
+  copy.httpVersion = raw.httpVersion;
+  copy.httpVersionMajor = raw.httpVersionMajor;
+  copy.httpVersionMinor = raw.httpVersionMinor;
+  copy.headers = { ...raw.headers, 'content-length': String(body.length) };
+  copy.rawHeaders = raw.rawHeaders;
+  copy.push(body);
+  copy.push(null);
+  // Whole already: destroying an incomplete message would destroy the connection it came on.
+  copy.complete = true;
+  return copy;
 }
 
 /**
@@ -40,8 +73,8 @@ function presentedClient(request: FastifyRequest): { clientId: string | undefine
     };
     return colon < 0 ? { clientId: undefined, secret: undefined } : { clientId: part(decoded.slice(0, colon)), secret: part(decoded.slice(colon + 1)) };
   }
-  const body = fieldsOf(request.body);
-  return { clientId: body.client_id, secret: body.client_secret };
+  const { fields } = formOf(request);
+  return { clientId: fields.client_id, secret: fields.client_secret };
 }
 
 /**
@@ -49,11 +82,14 @@ function presentedClient(request: FastifyRequest): { clientId: string | undefine
  * under its issuer `/{client_id}/`, and the interaction that signs the user in at the customer's
  * IdP through the SSO runtime. Requests are handed to the client's node-oidc-provider instance.
  */
-export function oidcRoutes(
+export async function oidcRoutes(
   app: FastifyInstance,
   options: { services: Services; providers: OidcProviders; publicUrl: string; brand: PageBrandingLoader; binding: BrowserBinding },
-): void {
+): Promise<void> {
   const { services, providers, publicUrl, brand, binding } = options;
+  // Forms stay bytes here: the library parses what it is given, as it would from the network.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: MAX_FORM_BYTES }, (_request, body, done) => done(null, body));
   const publicOrigin = new URL(publicUrl);
 
   const errorPage = async (reply: FastifyReply, request: FastifyRequest, status: number, reason: string, message: string, accountId?: string) =>
@@ -69,13 +105,11 @@ export function oidcRoutes(
    * form_post response and logout pages post there. The forwarded headers make the library build
    * every address from our public URL, whatever Host the request came with.
    */
-  const handOver = async (request: FastifyRequest, reply: FastifyReply, client: ClientProvider, rewrite: { url?: string; body?: Fields; secret?: string } = {}) => {
-    const { raw } = request;
-    raw.headers['x-forwarded-proto'] = publicOrigin.protocol.slice(0, -1);
-    raw.headers['x-forwarded-host'] = publicOrigin.host;
-    if (rewrite.url !== undefined) raw.url = rewrite.url;
-    // Fastify has read the form already: the library then takes it from `req.body`.
-    if (request.body !== undefined) Object.assign(raw, { body: rewrite.body ?? request.body });
+  const handOver = async (request: FastifyRequest, reply: FastifyReply, client: ClientProvider, rewrite: { url?: string; body?: Buffer; secret?: string } = {}) => {
+    request.raw.headers['x-forwarded-proto'] = publicOrigin.protocol.slice(0, -1);
+    request.raw.headers['x-forwarded-host'] = publicOrigin.host;
+    if (rewrite.url !== undefined) request.raw.url = rewrite.url;
+    const raw = Buffer.isBuffer(request.body) ? replayable(request.raw, rewrite.body ?? request.body) : request.raw;
     reply.hijack();
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
     reply.raw.setHeader('Content-Security-Policy', contentSecurityPolicy(String(reply.getHeader('content-security-policy') ?? ''), client));
@@ -95,21 +129,21 @@ export function oidcRoutes(
     if (!plain) return handOver(request, reply, client);
     // With `plain` the verifier is the challenge, so the S256 of the challenge is what S256 checks the verifier against.
     const rewritten = { ...params, code_challenge: createHash('sha256').update(params.code_challenge!).digest('base64url'), code_challenge_method: 'S256' };
-    if (fromBody) return handOver(request, reply, client, { body: rewritten });
+    if (fromBody) return handOver(request, reply, client, { body: Buffer.from(new URLSearchParams(Object.entries(rewritten).filter((e): e is [string, string] => e[1] !== undefined)).toString()) });
     const url = new URL(request.raw.url ?? '/', publicUrl);
     for (const [name, value] of Object.entries(rewritten)) if (value !== undefined) url.searchParams.set(name, value);
     return handOver(request, reply, client, { url: `${url.pathname}${url.search}` });
   };
-  app.get(OIDC_PATHS.authorization, async (request, reply) => authorize(request, reply, fieldsOf(request.query), false));
-  app.post(OIDC_PATHS.authorization, async (request, reply) => authorize(request, reply, fieldsOf(request.body), true));
-  app.get<{ Params: { uid: string } }>(`${OIDC_PATHS.authorization}/:uid`, async (request, reply) => {
+  app.get(OIDC_ENDPOINT_PATHS.authorization, async (request, reply) => authorize(request, reply, fieldsOf(request.query), false));
+  app.post(OIDC_ENDPOINT_PATHS.authorization, async (request, reply) => authorize(request, reply, formOf(request).fields, true));
+  app.get<{ Params: { uid: string } }>(`${OIDC_ENDPOINT_PATHS.authorization}/:uid`, async (request, reply) => {
     const client = await providers.forInteraction(request.params.uid);
     if (!client) return errorPage(reply, request, 400, 'invalid_request', 'This sign-in has expired or is unknown. Start again from the application.');
     return handOver(request, reply, client);
   });
 
   // --- Client-authenticated endpoints: the client is who the request authenticates as.
-  for (const path of [OIDC_PATHS.token, OIDC_PATHS.introspection, OIDC_PATHS.revocation]) {
+  for (const path of [OIDC_ENDPOINT_PATHS.token, OIDC_ENDPOINT_PATHS.introspection, OIDC_ENDPOINT_PATHS.revocation]) {
     app.post(path, async (request, reply) => {
       const presented = presentedClient(request);
       const client = await providers.forClient(presented.clientId ?? '');
@@ -123,7 +157,7 @@ export function oidcRoutes(
   }
 
   // --- Every account's active and renewal keys, so a key is published before it signs.
-  app.get(OIDC_PATHS.jwks, async (_request, reply) =>
+  app.get(OIDC_ENDPOINT_PATHS.jwks, async (_request, reply) =>
     reply.header('Cache-Control', 'public, max-age=300').header('Access-Control-Allow-Origin', '*').type('application/jwk-set+json').send(await providers.publishedKeys()),
   );
 
@@ -193,7 +227,7 @@ export function oidcRoutes(
   app.get<{ Params: { clientId: string; uid: string } }>(`${OIDC_INTERACTION_PATH}/:clientId/:uid`, async (request, reply) => startSignIn(request, reply, undefined));
   // The IdP discovery page's form.
   app.post<{ Params: { clientId: string; uid: string } }>(`${OIDC_INTERACTION_PATH}/:clientId/:uid`, async (request, reply) =>
-    startSignIn(request, reply, fieldsOf(request.body).email ?? ''),
+    startSignIn(request, reply, formOf(request).fields.email ?? ''),
   );
 
   // The ACS sends a completed sign-in here with its one-time token.

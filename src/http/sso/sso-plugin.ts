@@ -1,7 +1,6 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SsoFailure } from '../../errors.js';
-import type { BrowserStep } from '../../domain/sso/sso-pipeline.js';
 import type { Services } from '../../services.js';
 import { MAX_RESPONSE_BYTES } from '../../saml/response-validation.js';
 import { toAppError } from '../to-app-error.js';
@@ -11,7 +10,8 @@ import { tokenExchangeRoutes } from './token-exchange-routes.js';
 import { oidcRoutes } from './oidc-routes.js';
 import type { OidcProviders } from '../../oidc/oidc-providers.js';
 import { DISCOVERY_FORM_ACTION } from '../../domain/sso/initsso-flow.js';
-import { autoPostPage, continuePage, discoveryPage, ssoErrorPage } from './sso-pages.js';
+import { ssoErrorPage } from './sso-pages.js';
+import { browserBindingFor, sendAway, sendStep } from './browser-steps.js';
 import { brandingAssetRoutes } from './branding-asset-routes.js';
 import { testIdpRoutes } from '../test-idp/test-idp-routes.js';
 import { pageBrandingLoader, type PageBrandingLoader } from './page-branding.js';
@@ -21,55 +21,6 @@ type Fields = Record<string, string | undefined>;
 function fieldsOf(value: unknown): Fields {
   if (typeof value !== 'object' || value === null) return {};
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
-}
-
-/**
- * Login CSRF defence: the browser that starts an SP-initiated sign-in gets a signed cookie naming
- * its transaction, and the ACS completes that transaction only for a browser that has it. Over
- * https the cookie is SameSite=None (it must come back on the IdP's cross-site POST); plain http
- * (local development) cannot send such a cookie cross-site, so there the check is off.
- */
-export interface BrowserBinding {
-  enforced: boolean;
-  cookieName(transactionId: string): string;
-}
-
-export function browserBindingFor(publicUrl: string): BrowserBinding {
-  const secure = publicUrl.startsWith('https://');
-  return {
-    enforced: secure,
-    cookieName: (transactionId) => `${secure ? '__Host-' : ''}ssb_sso_${transactionId.replace(/[^A-Za-z0-9]/g, '').slice(0, 24)}`,
-  };
-}
-
-/**
- * How an answer sends the browser to another origin. A redirect, except in the answer to one of
- * our own forms (the IdP discovery page): CSP 3 checks form-action against every redirect that
- * follows a form submission, and our pages allow forms to go to our own origin only
- * (`form-action 'self'`), so Chromium would stop the user on the email page without a word. There
- * the answer is a page that moves on by itself, which keeps form-action 'self' on every page
- * rather than listing every customer's IdP on the discovery page (which would also tell anyone
- * who our customers are).
- */
-async function sendAway(reply: FastifyReply, url: string, status: 302 | 303, answersForm: boolean, message: string, branding: () => ReturnType<PageBrandingLoader>): Promise<FastifyReply> {
-  if (!answersForm) return reply.redirect(url, status);
-  return reply.type('text/html').send(continuePage({ url, message, branding: await branding() }));
-}
-
-/** Tells the browser what to do next; a POST hand-off may target only that one origin. */
-export async function sendStep(reply: FastifyReply, step: BrowserStep, brand: PageBrandingLoader, binding?: BrowserBinding, answersForm = false): Promise<FastifyReply> {
-  reply.header('Cache-Control', 'no-store');
-  if (binding?.enforced && step.kind !== 'discover' && step.transactionId) {
-    reply.setCookie(binding.cookieName(step.transactionId), step.transactionId, { path: '/', httpOnly: true, secure: true, sameSite: 'none', signed: true, maxAge: 10 * 60 });
-  }
-  const branding = () => brand(step.accountId);
-  if (step.kind === 'redirect') return sendAway(reply, step.url, 302, answersForm, 'Signing you in…', branding);
-  if (step.kind === 'discover') return reply.type('text/html').send(discoveryPage({ ...step, branding: await branding() }).value);
-  reply.header(
-    'Content-Security-Policy',
-    `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action ${new URL(step.url).origin}; frame-ancestors 'none'; base-uri 'none'`,
-  );
-  return reply.type('text/html').send(autoPostPage(step.url, step.fields, await branding()));
 }
 
 /** A failed login goes to the app's error URL with a reason, or to a page with the request ID. */
@@ -152,5 +103,5 @@ export async function ssoPlugin(app: FastifyInstance, options: { services: Servi
   await app.register(testIdpRoutes, { services, publicUrl: options.publicUrl });
 
   await app.register(tokenExchangeRoutes, { services });
-  oidcRoutes(app, { services, providers: options.oidcProviders, publicUrl: options.publicUrl, brand, binding });
+  await app.register(oidcRoutes, { services, providers: options.oidcProviders, publicUrl: options.publicUrl, brand, binding });
 }

@@ -1,4 +1,5 @@
 import type { Application } from '../../../domain/model.js';
+import { applicationKindLabel } from '../../../domain/applications/application-kind-label.js';
 import { DESCRIPTION_MAX_LENGTH } from '../../../domain/credentials/credential-schemas.js';
 import { APPLICATION_CREDENTIAL_LIMIT_MESSAGE, MAX_APPLICATION_CREDENTIALS, type CredentialView } from '../../../domain/credentials/credential-service.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
@@ -6,7 +7,6 @@ import { errorBanner, fieldError } from '../../views/layout.js';
 import { APPLICATION_CREDENTIALS_PATH, credentialIconActions, integrationPage } from './integration-pages.js';
 import { copyable, copyAnnouncer, hiddenCsrf, noticeBanner, option, type Chrome, type FieldErrors, confirmForm } from './partials.js';
 
-const kindLabel = (a: Application) => (a.kind === 'saml' ? 'SAML' : 'REST');
 
 function applicationName(applications: Application[], saasid: string | null): SafeHtml {
   const app = applications.find((a) => a.saasid === saasid);
@@ -109,7 +109,7 @@ export function addApplicationCredentialPage(
   <label for="saasid">Application</label>
   <select id="saasid" name="saasid" required ${errors.saasid ? html`aria-describedby="saasid-error" aria-invalid="true"` : ''}>
     ${option('', 'Choose an application', (p.saasid ?? '') === '')}
-    ${p.applications.map((a) => option(a.saasid, `${a.name} (${kindLabel(a)}${a.enabled ? '' : ', disabled'})`, a.saasid === p.saasid))}
+    ${p.applications.map((a) => option(a.saasid, `${a.name} (${applicationKindLabel(a.kind)}${a.enabled ? '' : ', disabled'})`, a.saasid === p.saasid))}
   </select>
   ${fieldError(errors.saasid, 'saasid-error')}
   <label for="description">Short Description <span class="muted">(optional)</span></label>

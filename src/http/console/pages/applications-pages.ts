@@ -1,17 +1,23 @@
 import type { Application } from '../../../domain/model.js';
-import { MAX_REQUIRED_ATTRIBUTES } from '../../../domain/applications/application-schemas.js';
+import { ACCESS_TOKEN_LIFETIME_MINUTES, MAX_REDIRECT_URIS, MAX_REQUIRED_ATTRIBUTES } from '../../../domain/applications/application-schemas.js';
+import { applicationKindLabel as kindLabel } from '../../../domain/applications/application-kind-label.js';
+import {
+  MAX_OIDC_CLIENT_SECRETS,
+  OIDC_CLIENT_SECRET_LIMIT_MESSAGE,
+  type NewOidcClientSecret,
+  type OidcClientSecretView,
+} from '../../../domain/applications/oidc-client-secret-service.js';
+import type { OidcEndpointUrls } from '../../../domain/applications/oidc-endpoints.js';
 import type { SigningKeyView } from '../../../domain/keys/signing-key-service.js';
 import { SECURE_URL_RULE } from '../../../domain/url-rules.js';
 import { SINGLE_LOGOUT_NOT_YET } from '../../../domain/single-logout.js';
 import { APPLICATION_CREDENTIALS_PATH } from './integration-pages.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
-import type { ApplicationFormValues, ApplicationKind } from '../application-form.js';
+import type { ApplicationFormValues } from '../application-form.js';
 import { copyable, copyableBlock, copyAnnouncer, describedBy, hiddenCsrf, noticeBanner, option, scrollingTable, yesNo, type Chrome, type FieldErrors, confirmForm } from './partials.js';
 
 export const APPLICATIONS_PATH = '/console/applications';
-
-const kindLabel = (kind: ApplicationKind) => (kind === 'saml' ? 'SAML' : 'REST');
 
 function applicationsPage(chrome: Chrome, title: string, body: SafeHtml, crumb?: string): SafeHtml {
   return layout(
@@ -45,12 +51,13 @@ export function applicationListPage(chrome: Chrome, p: { applications: Applicati
   return applicationsPage(
     chrome,
     'My Applications',
-    html`<p>Each application has a <strong>saasid</strong>: the identifier your code passes to SSO (<code>/sso/sp/initsso?saasid=…</code>) and to the Customer Connection API.</p>
+    html`<p>Each application has a <strong>saasid</strong>: the identifier your code passes to SSO (<code>/sso/sp/initsso?saasid=…</code>) and to the Customer Connection API, and an OIDC application's client ID.</p>
 ${noticeBanner(p.notice)}
 ${errorBanner(p.error)}
 <div class="toolbar">
   <a href="${APPLICATIONS_PATH}/new/saml" class="button primary">Add SAML application</a>
   <a href="${APPLICATIONS_PATH}/new/rest" class="button primary">Add REST application</a>
+  <a href="${APPLICATIONS_PATH}/new/oidc" class="button primary">Add OIDC application</a>
   <a href="/console/test-idp" class="button">Test IdP</a>
 </div>
 ${
@@ -162,6 +169,41 @@ function restFields(v: ApplicationFormValues, errors: FieldErrors): SafeHtml {
 </fieldset>`;
 }
 
+const redirectUrisHint = `One URL per line, at most ${MAX_REDIRECT_URIS}, compared exactly (no wildcards). Each must be ${SECURE_URL_RULE}, without a #fragment.`;
+
+function oidcFields(v: ApplicationFormValues, errors: FieldErrors): SafeHtml {
+  const lifetime = ACCESS_TOKEN_LIFETIME_MINUTES;
+  return html`<fieldset>
+  <legend>Where users return</legend>
+  ${textArea(errors, { name: 'redirectUris', label: 'Redirect URIs', value: v.redirectUris, rows: 3, mono: true, hint: `Where the user returns with an authorization code (redirect_uri). ${redirectUrisHint}` })}
+  ${textArea(errors, { name: 'postLogoutRedirectUris', label: 'Post-logout redirect URIs', value: v.postLogoutRedirectUris, rows: 2, mono: true, required: false, hint: `Where the user may return after signing out (post_logout_redirect_uri). ${redirectUrisHint}` })}
+</fieldset>
+<fieldset>
+  <legend>Grants and PKCE</legend>
+  <p class="hint">The authorization code grant is always on.</p>
+  ${checkbox('refreshTokens', 'Refresh tokens', v.refreshTokens, errors, 'Also issue refresh tokens (the refresh_token grant), so the application can renew access tokens without a new sign-in.')}
+  ${checkbox('pkceRequired', 'PKCE required', v.pkceRequired, errors, 'Every authorization request must carry a PKCE code challenge (RFC 7636). Recommended even for applications with a client secret.')}
+  ${checkbox('allowPlainPkce', 'Allow plain PKCE', v.allowPlainPkce, errors, 'Also accept code_challenge_method=plain; otherwise only S256. Only for old clients that cannot compute SHA-256.')}
+</fieldset>
+<fieldset>
+  <legend>Tokens</legend>
+  <label for="app-tokenEndpointAuthMethod">Token endpoint authentication</label>
+  <select id="app-tokenEndpointAuthMethod" name="tokenEndpointAuthMethod" aria-describedby="${describedBy(errors, 'tokenEndpointAuthMethod', 'app-tokenEndpointAuthMethod', 'app-tokenEndpointAuthMethod-hint')}" ${errors.tokenEndpointAuthMethod ? html`aria-invalid="true"` : ''}>
+    ${option('client_secret_basic', 'client_secret_basic (HTTP Basic)', v.tokenEndpointAuthMethod !== 'client_secret_post')}
+    ${option('client_secret_post', 'client_secret_post (in the form body)', v.tokenEndpointAuthMethod === 'client_secret_post')}
+  </select>
+  <p class="hint" id="app-tokenEndpointAuthMethod-hint">How the application sends its client ID and secret to the token endpoint.</p>
+  ${fieldError(errors.tokenEndpointAuthMethod, 'app-tokenEndpointAuthMethod-error')}
+  ${textField(errors, {
+    name: 'accessTokenLifetimeMinutes',
+    label: 'Access token lifetime (minutes)',
+    value: v.accessTokenLifetimeMinutes,
+    type: 'number',
+    hint: `From ${lifetime.min} to ${lifetime.max} minutes; ${lifetime.default} unless you choose otherwise.`,
+  })}
+</fieldset>`;
+}
+
 /** The "fill from SP metadata" form: a separate form, so that Enter in the main form always saves. */
 function metadataForm(chrome: Chrome, action: string, metadata: string, errors: FieldErrors): SafeHtml {
   return html`<form method="post" action="${action}" class="metadata-form" aria-label="Fill from SP metadata">
@@ -195,6 +237,8 @@ export interface DeveloperFacts {
   /** Token exchange URL prefix (REST applications), ending before the tokenid. */
   tokenExchangeUrl: string;
   applicationCredentials: number;
+  /** OIDC applications: where they find us, and their client secrets. */
+  oidc?: { endpoints: OidcEndpointUrls; secrets: OidcClientSecretView[]; submissionKey: string } | undefined;
 }
 
 export interface ApplicationFormPage {
@@ -254,6 +298,95 @@ function developerSection(app: Application, d: DeveloperFacts): SafeHtml {
 </section>`;
 }
 
+/** An OIDC application's client ID, issuer and endpoints, as its OpenID Connect library asks for them. */
+function oidcSection(app: Application, endpoints: OidcEndpointUrls): SafeHtml {
+  return html`<section class="card configuration" aria-labelledby="developer-heading">
+  <h2 id="developer-heading">Sign users in to ${app.name} with OpenID Connect</h2>
+  <p>Give your OpenID Connect library the discovery URL (or the issuer), the Client ID and a client secret. A sign-in starts with an authorization request from the application; it names the customer with <code>login_hint</code> (an idpId or the user's email address) or <code>idpid</code>, or else the user is asked for their work email address.</p>
+  ${copyable('oidc-client-id', 'Client ID', app.saasid)}
+  ${copyable('oidc-discovery', 'Discovery URL', endpoints.discovery)}
+  ${copyable('oidc-issuer', 'Issuer', endpoints.issuer)}
+  <dl class="facts">
+    <dt>Authorization endpoint</dt><dd><code>${endpoints.authorization}</code></dd>
+    <dt>Token endpoint</dt><dd><code>${endpoints.token}</code></dd>
+    <dt>Introspection endpoint</dt><dd><code>${endpoints.introspection}</code></dd>
+    <dt>JWKS</dt><dd><code>${endpoints.jwks}</code></dd>
+  </dl>
+  <p class="hint">The userinfo and end-session endpoints are listed in the discovery document; <code>docs/oidc.md</code> describes the flow, the claims and the <code>sub</code> rule.</p>
+  ${copyAnnouncer}
+</section>`;
+}
+
+/** Client secrets: at most two, so a secret is rotated by adding the new one before deleting the old. */
+function clientSecretsSection(chrome: Chrome, app: Application, secrets: OidcClientSecretView[], submissionKey: string): SafeHtml {
+  const path = `${APPLICATIONS_PATH}/${app.saasid}/secrets`;
+  const atLimit = secrets.length >= MAX_OIDC_CLIENT_SECRETS;
+  const rows = secrets.map(
+    (s) => html`<tr>
+  <th scope="row"><code>${s.hint}</code></th>
+  <td>${timeElement(s.createdAt)}</td>
+  <td>${timeElement(s.lastUsedAt)}</td>
+  <td class="row-actions">${
+    secrets.length > 1
+      ? html`<a href="${path}/${s.id}/delete" class="button danger-link">Delete<span class="visually-hidden"> secret ${s.hint}</span></a>`
+      : html`<span class="muted">The only secret: add another before deleting it.</span>`
+  }</td>
+</tr>`,
+  );
+  return html`<section class="card" aria-labelledby="client-secrets-heading">
+  <h2 id="client-secrets-heading">Client secrets</h2>
+  <p>The application authenticates to the token endpoint with its Client ID and one of these secrets. Each secret is generated, shown once, and stored only as a digest. To rotate without downtime: add a secret, move the application to it, then delete the old one.</p>
+  ${
+    secrets.length === 0
+      ? html`<p class="empty">No client secrets.</p>`
+      : html`<table class="data" aria-label="Client secrets">
+  <thead><tr><th scope="col">Secret</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Actions</th></tr></thead>
+  <tbody>${rows}</tbody>
+</table>`
+  }
+  ${
+    atLimit
+      ? html`<button type="button" class="primary" disabled aria-describedby="secret-limit-note">Add Secret</button>
+  <p class="hint" id="secret-limit-note">${OIDC_CLIENT_SECRET_LIMIT_MESSAGE}</p>`
+      : html`<form method="post" action="${path}">
+    ${hiddenCsrf(chrome)}
+    <input type="hidden" name="submissionKey" value="${submissionKey}">
+    <button type="submit" class="primary">Add Secret</button>
+  </form>
+  <p class="hint">${secrets.length} of ${MAX_OIDC_CLIENT_SECRETS} used.</p>`
+  }
+</section>`;
+}
+
+/** Shown once, right after "Add Secret" or adding the application; sent with Cache-Control: no-store. */
+export function oidcClientSecretShownOncePage(chrome: Chrome, p: { application: Application; created: NewOidcClientSecret; newApplication: boolean }): SafeHtml {
+  const a = p.application;
+  return applicationsPage(
+    chrome,
+    p.newApplication ? `${a.name} added` : 'New client secret',
+    html`<div class="banner warning" role="status">Copy the client secret now. It will not be shown again.</div>
+<div class="shown-once">
+  <p>Application: <strong>${a.name}</strong></p>
+  ${copyable('client-id', 'Client ID', a.saasid)}
+  ${copyable('client-secret', 'Client secret', p.created.secret)}
+</div>
+${copyAnnouncer}
+<p><a href="${APPLICATIONS_PATH}/${a.saasid}" class="button primary">Continue to ${a.name}</a></p>`,
+    a.name,
+  );
+}
+
+export function deleteOidcClientSecretPage(chrome: Chrome, p: { application: Application; secret: OidcClientSecretView }): SafeHtml {
+  const a = p.application;
+  return applicationsPage(
+    chrome,
+    'Delete client secret',
+    html`<div class="banner warning" role="alert">Client secret <code>${p.secret.hint}</code> of <strong>${a.name}</strong> stops working at once: the application can no longer redeem codes or refresh tokens with it. Make sure it uses the other secret. This cannot be undone.</div>
+${confirmForm(chrome, `${APPLICATIONS_PATH}/${a.saasid}/secrets/${p.secret.id}/delete`, `${APPLICATIONS_PATH}/${a.saasid}`, 'Delete secret')}`,
+    a.name,
+  );
+}
+
 /** Where the SAML app gets our IdP metadata: its issuer, signing certificates and sign-in URL. */
 function idpMetadataSection(app: Application, url: string): SafeHtml {
   return html`<section class="card configuration" aria-labelledby="idp-metadata-heading">
@@ -268,6 +401,12 @@ function idpMetadataSection(app: Application, url: string): SafeHtml {
   }
 </section>`;
 }
+
+const addingIntro: Record<Application['kind'], string> = {
+  saml: 'The application receives a signed SAML assertion at its ACS URL.',
+  rest: 'The application receives a one-time token and exchanges it over REST (GET /sso/TXS/2.0/1/{tokenid}) with its application credentials.',
+  oidc: 'The application signs users in with OpenID Connect (authorization code flow): its client ID is its saasid, and its first client secret is shown once when you save.',
+};
 
 export function applicationFormPage(chrome: Chrome, p: ApplicationFormPage): SafeHtml {
   const v = p.values;
@@ -287,9 +426,16 @@ ${
   <dt>Created</dt><dd>${timeElement(p.application.createdAt)}</dd>
   <dt>Updated</dt><dd>${timeElement(p.application.updatedAt)}</dd>
 </dl>
-${p.developer ? developerSection(p.application, p.developer) : ''}
+${
+  p.developer?.oidc
+    ? html`${oidcSection(p.application, p.developer.oidc.endpoints)}
+${clientSecretsSection(chrome, p.application, p.developer.oidc.secrets, p.developer.oidc.submissionKey)}`
+    : p.developer
+      ? developerSection(p.application, p.developer)
+      : ''
+}
 ${p.idpMetadataUrl && p.application.kind === 'saml' ? idpMetadataSection(p.application, p.idpMetadataUrl) : ''}`
-    : html`<p>${v.kind === 'saml' ? 'The application receives a signed SAML assertion at its ACS URL.' : 'The application receives a one-time token and exchanges it over REST (GET /sso/TXS/2.0/1/{tokenid}) with its application credentials.'}</p>`
+    : html`<p>${addingIntro[v.kind]}</p>`
 }
 ${v.kind === 'saml' ? metadataForm(chrome, `${action}/metadata`, p.spMetadata ?? '', errors) : ''}
 <form method="post" action="${action}" class="app-form" aria-label="${title}">
@@ -301,7 +447,7 @@ ${v.kind === 'saml' ? metadataForm(chrome, `${action}/metadata`, p.spMetadata ??
     ${textField(errors, { name: 'name', label: 'Name', value: v.name })}
     ${checkbox('enabled', 'Enabled', v.enabled, errors, 'A disabled application refuses logins, and a new customer connected without a list of applications is not connected to it.')}
   </fieldset>
-  ${v.kind === 'saml' ? samlFields(v, errors, p.signingKeys) : restFields(v, errors)}
+  ${v.kind === 'saml' ? samlFields(v, errors, p.signingKeys) : v.kind === 'oidc' ? oidcFields(v, errors) : restFields(v, errors)}
   <fieldset>
     <legend>Required SSO attributes</legend>
     ${textArea(errors, { name: 'requiredAttributes', label: 'Attributes', value: v.requiredAttributes, rows: 4, required: false, hint: attributesHint })}
@@ -320,7 +466,7 @@ export function deleteApplicationPage(chrome: Chrome, p: { application: Applicat
   return applicationsPage(
     chrome,
     `Delete ${a.name}`,
-    html`<div class="banner warning" role="alert">Deleting <strong>${a.name}</strong> (saasid <code>${a.saasid}</code>) also removes its connections to ${p.customers}${p.moreCustomers ? ' or more' : ''} customer${p.customers === 1 ? '' : 's'} and its ${p.credentials} application credential${p.credentials === 1 ? '' : 's'}, which stop working at once. Logins to it fail. This cannot be undone.</div>
+    html`<div class="banner warning" role="alert">Deleting <strong>${a.name}</strong> (saasid <code>${a.saasid}</code>) also removes its connections to ${p.customers}${p.moreCustomers ? ' or more' : ''} customer${p.customers === 1 ? '' : 's'} and its ${a.kind === 'oidc' ? 'client secrets' : html`${p.credentials} application credential${p.credentials === 1 ? '' : 's'}`}, which stop working at once. Logins to it fail. This cannot be undone.</div>
 ${confirmForm(chrome, `${APPLICATIONS_PATH}/${a.saasid}/delete`, APPLICATIONS_PATH, 'Delete application')}`,
     a.name,
   );

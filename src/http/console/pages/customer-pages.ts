@@ -1,5 +1,6 @@
 import type { Application, CustomerView } from '../../../domain/model.js';
 import { isMultiplexedApplication } from '../../../domain/connections/multiplexing.js';
+import { applicationKindLabel } from '../../../domain/applications/application-kind-label.js';
 import { IDP_ID_MAX_LENGTH, MAX_CERTIFICATES, MAX_EMAIL_DOMAINS } from '../../../domain/connections/customer-schemas.js';
 import { SINGLE_LOGOUT_NOT_YET } from '../../../domain/single-logout.js';
 import type { CustomerSummary, IdpConfiguration } from '../../../domain/connections/customer-service.js';
@@ -151,7 +152,7 @@ export function customerDetailPage(
   const base = customerPath(c.idpId);
   const connections = c.applications.map(
     (a) => html`<tr>
-  <th scope="row"><a href="/console/applications/${a.saasid}">${a.name}</a> <span class="muted">(${a.kind === 'saml' ? 'SAML' : 'REST'})</span></th>
+  <th scope="row"><a href="/console/applications/${a.saasid}">${a.name}</a> <span class="muted">(${applicationKindLabel(a.kind)})</span></th>
   <td><code>${a.saasid}</code></td>
   <td>${yesNo(a.multiplexed)}</td>
   <td>${timeElement(a.connectedAt)}</td>
@@ -294,7 +295,7 @@ function connectionRows(values: CustomerFormValues, applications: Application[],
     const error = errors[`app:${a.saasid}`];
     const hint = isMultiplexedApplication(a) ? '' : 'This application does not use application multiplexing, so its connection must be multiplexed.';
     return html`<li class="connection-choice">
-  <label class="checkbox"><input type="checkbox" name="connect" value="${a.saasid}" id="connect-${i}" ${choice.connected ? 'checked' : ''} ${error ? html`aria-describedby="connect-${i}-error"` : ''}> ${a.name} <span class="muted">(${a.kind === 'saml' ? 'SAML' : 'REST'}${a.enabled ? '' : ', disabled'})</span></label>
+  <label class="checkbox"><input type="checkbox" name="connect" value="${a.saasid}" id="connect-${i}" ${choice.connected ? 'checked' : ''} ${error ? html`aria-describedby="connect-${i}-error"` : ''}> ${a.name} <span class="muted">(${applicationKindLabel(a.kind)}${a.enabled ? '' : ', disabled'})</span></label>
   <label class="checkbox indent"><input type="checkbox" name="multiplexed" value="${a.saasid}" ${choice.multiplexed ? 'checked' : ''} ${hint ? html`aria-describedby="connect-${i}-hint"` : ''}> Multiplexed<span class="visually-hidden"> connection to ${a.name}</span></label>
   ${hint ? html`<p class="hint indent" id="connect-${i}-hint">${hint}</p>` : ''}
   ${fieldError(error, `connect-${i}-error`)}

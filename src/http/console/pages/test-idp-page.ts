@@ -31,7 +31,11 @@ export function applicationTestPage(chrome: Chrome, p: { application: Applicatio
     { ...chrome, title: `Test ${application.name}`, section: 'applications' },
     html`<p class="breadcrumb"><a href="${APPLICATIONS_PATH}">Applications</a> › My Applications › <a href="${APPLICATIONS_PATH}/${application.saasid}">${application.name}</a> › Test</p>
 <h1>Test ${application.name}</h1>
-<p>Sign a test user in to this application through the real single sign-on path: ssobridge sends a signed AuthnRequest to its built-in test IdP, the test IdP signs the response, our ACS checks it like any customer's, and ${application.kind === 'rest' ? 'your application receives a token to exchange' : 'your application receives a signed assertion'}.</p>
+${
+  application.kind === 'oidc'
+    ? html`<p>An OIDC application is tested by starting an authorization request from the application itself, with <code>login_hint=${testIdp.idpId}</code> to sign in through the test IdP below (see <code>docs/oidc.md</code>).</p>`
+    : html`<p>Sign a test user in to this application through the real single sign-on path: ssobridge sends a signed AuthnRequest to its built-in test IdP, the test IdP signs the response, our ACS checks it like any customer's, and ${application.kind === 'rest' ? 'your application receives a token to exchange' : 'your application receives a signed assertion'}.</p>`
+}
 ${statusBanner(testIdp)}
 ${errorBanner(p.error)}
 ${copyAnnouncer}
@@ -40,7 +44,7 @@ ${copyAnnouncer}
   ${credentialsFacts(testIdp)}
   <p>Customer connection (idpId): <code id="test-idp-id">${testIdp.idpId}</code>. Attributes per test user: <a href="${TEST_IDP_PATH}">Test IdP settings</a>.</p>
   ${
-    usable
+    usable && application.kind !== 'oidc'
       ? html`<form method="post" action="${testPagePath(application.saasid)}">
     ${hiddenCsrf(chrome)}
     <button type="submit" class="primary">Start Single Sign-On</button>
