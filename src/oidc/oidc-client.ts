@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ClientMetadata } from 'oidc-provider';
 import type { DB } from '../db/schema.js';
@@ -12,8 +12,8 @@ import type { OidcApplication } from '../domain/model.js';
  * `client_secret`, in plaintext. We keep only digests of the (up to two) secrets, so the secret a
  * request presents is checked against them first (oidc-routes.ts reads it from the request as
  * the library would), and the client is then described to the library with that secret when it
- * matched, or with a fresh random one when it did not, so the library's own comparison, its
- * error (`invalid_client`) and its logic stay in charge.
+ * matched, or with an unguessable one that is never shown when it did not, so the library's own
+ * comparison, its error (`invalid_client`) and its logic stay in charge.
  */
 const presented = new AsyncLocalStorage<{ secret: string | undefined }>();
 
@@ -39,12 +39,12 @@ export async function matchPresentedSecret(db: Kysely<DB>, applicationId: string
   return matched;
 }
 
-/** The app as oidc-provider's client metadata; `secret` is what the request proved, or undefined. */
-export function clientMetadataOf(app: OidcApplication, secret: string | undefined): ClientMetadata {
+/** The app as oidc-provider's client metadata, with the secret the request proved (or the unguessable stand-in). */
+export function clientMetadataOf(app: OidcApplication, secret: string): ClientMetadata {
   return {
     client_id: app.saasid,
     client_name: app.name,
-    client_secret: secret ?? randomBytes(32).toString('base64url'),
+    client_secret: secret,
     redirect_uris: app.redirectUris,
     post_logout_redirect_uris: app.postLogoutRedirectUris,
     grant_types: app.refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],

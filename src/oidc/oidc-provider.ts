@@ -1,6 +1,6 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import Provider, { interactionPolicy, type AdapterPayload, type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { interactionPolicy, type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { DB } from '../db/schema.js';
@@ -69,6 +69,10 @@ export interface ClientProvider {
 export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, keys: readonly OidcSigningKey[]): ClientProvider {
   const { db, clock, logger, publicUrl } = deps;
   const secure = publicUrl.startsWith('https://');
+  // What the client is described with when the request proved no secret: 256 random bits that
+  // exist only in this process, so no request can present them. One value per provider keeps the
+  // library's client cache (keyed by the metadata) from filling up with one entry per request.
+  const unmatchedSecret = randomBytes(32).toString('base64url');
   const Adapter = oidcAdapter({
     db,
     clock,
@@ -76,7 +80,7 @@ export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, 
       if (clientId !== app.saasid) return undefined;
       const matched = await matchPresentedSecret(db, app.saasid);
       if (matched) recordSecretUse(matched.id);
-      return clientMetadataOf(app, matched?.secret) as AdapterPayload;
+      return clientMetadataOf(app, matched?.secret ?? unmatchedSecret);
     },
   });
   const signIns = new Adapter(SIGN_IN_MODEL);
