@@ -87,4 +87,48 @@ describe.each(testDialects)('an OIDC app signs users in with openid-client (%s)'
     const signedOut = await browser.submit(confirm, { logout: 'yes' }, { stopAt: (url) => url.href.startsWith(journey.postLogoutRedirectUri) });
     expect(signedOut.url).toBe(journey.postLogoutRedirectUri);
   });
+
+  /** A sign-in through the whole flow; the ID token's header and claims. */
+  const signIn = async (config: client.Configuration) => {
+    const verifier = client.randomPKCECodeVerifier();
+    const authorizationUrl = client.buildAuthorizationUrl(config, {
+      redirect_uri: journey.redirectUri,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      login_hint: ALICE_NAME_ID,
+    });
+    const landed = await signInAsAlice(new HttpBrowser(), authorizationUrl, atRedirectUri);
+    const tokens = await client.authorizationCodeGrant(config, new URL(landed.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
+    const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString('utf8')) as { alg: string; kid: string };
+    return { header, claims: tokens.claims()! };
+  };
+  const publishedKids = async () => {
+    const jwks = (await (await fetch(`${journey.base}/sso/as/jwks`)).json()) as { keys: { kid: string; kty: string; d?: string }[] };
+    expect(jwks.keys.every((key) => key.kty === 'RSA' && key.d === undefined)).toBe(true);
+    return jwks.keys.map((key) => key.kid);
+  };
+
+  it('publishes a renewal key before it signs, and signs with it once promoted', async () => {
+    const config = await journey.discover();
+    const actor = { kind: 'operator' as const, id: 'test', label: 'test', accountId: journey.accountId, sourceIp: '127.0.0.1' };
+    const [active] = (await journey.app.services.signingKeys.listKeys(journey.accountId)).filter((k) => k.status === 'active');
+    const before = await signIn(config);
+    expect(before.header).toMatchObject({ alg: 'RS256', kid: active!.id });
+
+    const renewal = await journey.app.services.signingKeys.addRenewalKey(actor);
+    // The customer's IdP imports our metadata with the renewal key, as it must before promotion.
+    const [configuration] = await journey.app.services.customers.idpConfiguration(journey.accountId, CUSTOMER_IDP_ID);
+    await journey.idp.configure({ spMetadata: [configuration!.metadataXml] });
+    expect(await publishedKids()).toEqual(expect.arrayContaining([active!.id, renewal.id]));
+    // Published, not yet signing: a client that cached the key set already knows the next key.
+    expect((await signIn(config)).header.kid).toBe(active!.id);
+
+    await journey.app.services.signingKeys.promoteRenewalKey(actor);
+    // A fresh client configuration: openid-client refetches a key set only so often.
+    const after = await signIn(await journey.discover());
+    expect(after.header.kid).toBe(renewal.id);
+    expect(after.claims.sub).toBe(before.claims.sub);
+    expect(await publishedKids()).not.toContain(active!.id);
+  });
 });
