@@ -10,8 +10,9 @@ import { withPresentedSecret } from '../../oidc/oidc-client.js';
 import type { OidcProviders } from '../../oidc/oidc-providers.js';
 import type { Services } from '../../services.js';
 import type { PageBrandingLoader } from './page-branding.js';
+import { perAddressSsoLimit } from './request-limit.js';
 import { ssoErrorPage } from './sso-pages.js';
-import { sendStep, type BrowserBinding } from './browser-steps.js';
+import { sendAway, sendStep, type BrowserBinding } from './browser-steps.js';
 
 type Fields = Record<string, string | undefined>;
 
@@ -134,8 +135,9 @@ export async function oidcRoutes(
     for (const [name, value] of Object.entries(rewritten)) if (value !== undefined) url.searchParams.set(name, value);
     return handOver(request, reply, client, { url: `${url.pathname}${url.search}` });
   };
-  app.get(OIDC_ENDPOINT_PATHS.authorization, async (request, reply) => authorize(request, reply, fieldsOf(request.query), false));
-  app.post(OIDC_ENDPOINT_PATHS.authorization, async (request, reply) => authorize(request, reply, formOf(request).fields, true));
+  const limitPerAddress = perAddressSsoLimit(services);
+  app.get(OIDC_ENDPOINT_PATHS.authorization, limitPerAddress, async (request, reply) => authorize(request, reply, fieldsOf(request.query), false));
+  app.post(OIDC_ENDPOINT_PATHS.authorization, limitPerAddress, async (request, reply) => authorize(request, reply, formOf(request).fields, true));
   app.get<{ Params: { uid: string } }>(`${OIDC_ENDPOINT_PATHS.authorization}/:uid`, async (request, reply) => {
     const client = await providers.forInteraction(request.params.uid);
     if (!client) return errorPage(reply, request, 400, 'invalid_request', 'This sign-in has expired or is unknown. Start again from the application.');
@@ -193,10 +195,14 @@ export async function oidcRoutes(
   };
   const lostInteraction = (request: FastifyRequest, reply: FastifyReply) =>
     errorPage(reply, request, 400, 'invalid_request', 'This sign-in has expired or was started in another browser. Start again from the application.');
-  /** Ends the authorization request: the library sends the browser back to the app with the result. */
-  const finish = async (reply: FastifyReply, request: FastifyRequest, client: ClientProvider, result: InteractionResults) => {
+  /**
+   * Ends the authorization request: the library sends the browser back to the app with the result.
+   * In the answer to our IdP discovery form, a page that moves on by itself (see sendAway): the
+   * library's redirect on to the app would follow that form under its `form-action 'self'`.
+   */
+  const finish = async (reply: FastifyReply, request: FastifyRequest, client: ClientProvider, result: InteractionResults, answersForm = false, accountId?: string) => {
     const returnTo = await client.provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
-    return reply.header('Cache-Control', 'no-store').redirect(returnTo, 303);
+    return sendAway(reply.header('Cache-Control', 'no-store'), returnTo, 303, answersForm, 'Returning you to the application…', () => brand(accountId));
   };
 
   const startSignIn = async (request: InteractionRequest, reply: FastifyReply, email: string | undefined) => {
@@ -221,12 +227,13 @@ export async function oidcRoutes(
       if (!(error instanceof SsoFailure)) throw error;
       request.log.info({ reason: error.reason, detail: error.message }, 'OIDC sign-in refused');
       const unknownIdp = error.reason === 'UNKNOWN_IDP' || error.reason === 'IDP_NOT_CONNECTED';
-      return finish(reply, request, client, { error: unknownIdp ? 'invalid_request' : 'access_denied', error_description: `${error.message} Request ID: ${request.id}.` });
+      const result = { error: unknownIdp ? 'invalid_request' : 'access_denied', error_description: `${error.message} Request ID: ${request.id}.` };
+      return finish(reply, request, client, result, email !== undefined, error.accountId);
     }
   };
-  app.get<{ Params: { clientId: string; uid: string } }>(`${OIDC_INTERACTION_PATH}/:clientId/:uid`, async (request, reply) => startSignIn(request, reply, undefined));
+  app.get<{ Params: { clientId: string; uid: string } }>(`${OIDC_INTERACTION_PATH}/:clientId/:uid`, limitPerAddress, async (request, reply) => startSignIn(request, reply, undefined));
   // The IdP discovery page's form.
-  app.post<{ Params: { clientId: string; uid: string } }>(`${OIDC_INTERACTION_PATH}/:clientId/:uid`, async (request, reply) =>
+  app.post<{ Params: { clientId: string; uid: string } }>(`${OIDC_INTERACTION_PATH}/:clientId/:uid`, limitPerAddress, async (request, reply) =>
     startSignIn(request, reply, formOf(request).fields.email ?? ''),
   );
 

@@ -8,6 +8,7 @@ import { idpMetadataRoutes } from './idp-metadata-routes.js';
 import { spMetadataRoutes } from './sp-metadata-routes.js';
 import { tokenExchangeRoutes } from './token-exchange-routes.js';
 import { oidcRoutes } from './oidc-routes.js';
+import { perAddressSsoLimit } from './request-limit.js';
 import type { OidcProviders } from '../../oidc/oidc-providers.js';
 import { DISCOVERY_FORM_ACTION } from '../../domain/sso/initsso-flow.js';
 import { ssoErrorPage } from './sso-pages.js';
@@ -55,8 +56,7 @@ export async function ssoPlugin(app: FastifyInstance, options: { services: Servi
   await app.register(formbody, { bodyLimit: Math.ceil((MAX_RESPONSE_BYTES * 4) / 3) * 2 + 16 * 1024 });
   const brand = pageBrandingLoader(services.branding, app.log);
   app.setErrorHandler((error, request, reply) => sendFailure(request, reply, error, brand));
-  // Before the body is read: an address over its share gets 429 without costing any SAML work.
-  const limitPerAddress = { onRequest: async (request: FastifyRequest) => services.ssoRequestLimiter.take(request.ip) };
+  const limitPerAddress = perAddressSsoLimit(services);
 
   const start = async (request: FastifyRequest, reply: FastifyReply, input: Fields, answersForm: boolean) => {
     try {

@@ -1,3 +1,4 @@
+import { perAddressSsoLimit } from '../sso/request-limit.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
@@ -31,7 +32,7 @@ export async function testIdpRoutes(app: FastifyInstance, options: { services: S
   // Double-submit CSRF token for the sign-in form: a signed cookie only this site can set, and
   // the same value in the form. There is no session here to bind a token to.
   const csrfCookie = secure ? '__Host-ssb_test_idp' : 'ssb_test_idp';
-  const limitPerAddress = { onRequest: async (request: FastifyRequest) => services.ssoRequestLimiter.take(request.ip) };
+  const limitPerAddress = perAddressSsoLimit(services);
   const base = (accountId: string) => `/sso/test-idp/${accountId}`;
 
   app.setErrorHandler(async (error, request, reply) => {
