@@ -28,6 +28,7 @@ let urlsOf: Record<string, string[]>;
 let discoveryUrl: string;
 let postBindingStartUrl: string;
 let samlAppSaasid: string;
+let oidcAppSaasid: string;
 let setupUrl: string;
 let connectionApiCredentialId: string;
 let missingAttributeRequestId: string;
@@ -47,6 +48,7 @@ beforeAll(async () => {
   // An OIDC app with its two client secrets (the second one deletable, so its confirmation page exists).
   const oidc = await app.services.applications.createApplication(actor, oidcAppInput('Dashboard'));
   await app.services.oidcClientSecrets.addSecret(actor, oidc.saasid);
+  oidcAppSaasid = oidc.saasid;
   const connectionApi = await app.services.credentials.createConnectionApiCredential(actor, { description: 'Provisioning backend' });
   connectionApiCredentialId = connectionApi.credential.id;
   const appCredential = await app.services.credentials.createApplicationCredential(actor, { saasid: rest.saasid, description: 'Billing backend' });
@@ -245,6 +247,11 @@ describe('every console page and end-user page in Chromium, on a phone and on a 
 
       expect((await page.goto('/sso/sp/initsso?saasid=00000000-0000-4000-8000-000000000000'))?.status()).toBe(404);
       problems.push(...(await problemsOf(page, 'SSO error page', viewport)));
+
+      // oidc-provider's own error page in our layout: an unregistered redirect_uri, answered without a redirect.
+      const oidcError = new URLSearchParams({ client_id: oidcAppSaasid, redirect_uri: 'https://not-registered.example/cb', response_type: 'code', scope: 'openid' });
+      expect((await page.goto(`/sso/as/authorization.oauth2?${oidcError.toString()}`))?.status()).toBe(400);
+      problems.push(...(await problemsOf(page, 'OIDC error page', viewport)));
 
       expect((await page.goto(postBindingStartUrl))?.status()).toBe(200);
       await page.locator('form#autopost').waitFor({ state: 'attached' });
