@@ -318,6 +318,18 @@ export interface OidcPayloadsTable {
   expires_at: number | null;
 }
 
+/** Events for the provider's backend (0016): the outbox webhooks deliver from and the events API reads. */
+export interface EventsTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  type: string;
+  /** The customer's idpId, or '' for an account-wide event: deliveries keep each key's events in order. */
+  customer_key: string;
+  data: string;
+  created_at: number;
+}
+
 export interface DB {
   accounts: AccountsTable;
   credentials: CredentialsTable;
@@ -347,4 +359,5 @@ export interface DB {
   test_idps: TestIdpsTable;
   oidc_client_secrets: OidcClientSecretsTable;
   oidc_payloads: OidcPayloadsTable;
+  events: EventsTable;
 }

@@ -9,6 +9,9 @@ import type { DB } from '../db/schema.js';
  * instance is redeemed on another. Clients are not stored here: they are our OIDC applications,
  * described by `findClient`.
  */
+/** Our own model beside the library's: the sign-in (claims) a grant was made from, keyed by the grant's id. */
+export const SIGN_IN_MODEL = 'SignIn';
+
 export interface OidcStorageOptions {
   db: Kysely<DB>;
   clock: Clock;
@@ -91,6 +94,8 @@ export function oidcAdapter(options: OidcStorageOptions): AdapterConstructor {
 
     async destroy(id: string): Promise<void> {
       await db.deleteFrom('oidc_payloads').where('model', '=', this.model).where('id', '=', id).execute();
+      // A revoked grant takes the sign-in it was made from (its claims) with it.
+      if (this.model === 'Grant') await db.deleteFrom('oidc_payloads').where('model', '=', SIGN_IN_MODEL).where('grant_id', '=', id).execute();
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

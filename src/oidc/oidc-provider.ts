@@ -5,9 +5,11 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { DB } from '../db/schema.js';
 import { recordOidcClientSecretUsed } from '../db/repositories/oidc-client-secrets-repository.js';
+import { RESERVED_OIDC_CLAIMS } from '../domain/applications/application-schemas.js';
 import { OIDC_ENDPOINT_PATHS, oidcClientPaths } from '../domain/applications/oidc-endpoints.js';
+import type { SsoStore } from '../domain/sso/sso-store.js';
 import type { OidcApplication } from '../domain/model.js';
-import { oidcAdapter } from './oidc-adapter.js';
+import { oidcAdapter, SIGN_IN_MODEL } from './oidc-adapter.js';
 import { clientMetadataOf, matchPresentedSecret } from './oidc-client.js';
 import { interactionPath, oidcSignInSchema, type OidcSignIn } from '../domain/sso/oidc-sign-in.js';
 
@@ -31,6 +33,8 @@ export interface OidcPages {
 
 export interface OidcProviderDeps {
   db: Kysely<DB>;
+  /** Who signed in must still be able to: the customer connected to the app and enabled. */
+  store: SsoStore;
   clock: Clock;
   logger: Logger;
   publicUrl: string;
@@ -44,8 +48,6 @@ const DAY = 24 * 60 * MINUTE;
 /** Sessions are not reused (every authorization goes to the customer's IdP): kept only for logout. */
 const SESSION_TTL = DAY;
 const REFRESH_TOKEN_TTL = 14 * DAY;
-/** The model that keeps a grant's sign-in (claims) beside the library's own models. */
-const SIGN_IN_MODEL = 'SignIn';
 
 export function signingJwks(keys: readonly OidcSigningKey[]): JWK[] {
   return [...keys]
@@ -66,7 +68,7 @@ export interface ClientProvider {
   saveSignIn(grantId: string, signIn: OidcSignIn): Promise<void>;
 }
 
-export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, keys: readonly OidcSigningKey[]): ClientProvider {
+export function buildOidcProvider(deps: OidcProviderDeps, accountId: string, app: OidcApplication, keys: readonly OidcSigningKey[]): ClientProvider {
   const { db, clock, logger, publicUrl } = deps;
   const secure = publicUrl.startsWith('https://');
   // What the client is described with when the request proved no secret: 256 random bits that
@@ -100,6 +102,11 @@ export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, 
     const parsed = oidcSignInSchema.safeParse(stored?.extra);
     return parsed.success ? parsed.data : undefined;
   };
+  /** A customer removed from the app, disabled or deleted ends its users' tokens (refresh, userinfo) at once. */
+  const customerStillSignsIn = async (customerId: string) => {
+    const customer = await deps.store.findCustomer(accountId, customerId);
+    return customer !== undefined && customer.enabled && (await deps.store.findConnection(customer.id, app.saasid)) !== undefined;
+  };
 
   const policy = interactionPolicy.base();
   // No session is reused: each authorization request signs the user in at the customer's IdP
@@ -111,13 +118,16 @@ export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, 
     ),
   );
 
-  const claimNames = [...VOUCHED_CLAIMS, ...app.requiredAttributes.map((a) => a.name)];
+  // Apps saved before names were reserved keep working, without those claims.
+  const claimNames = [...VOUCHED_CLAIMS, ...app.requiredAttributes.map((a) => a.name).filter((name) => !RESERVED_OIDC_CLAIMS.has(name))];
   const configuration: Configuration = {
     adapter: Adapter,
     findAccount: async (ctx, sub, token) => {
       const grantId = token?.grantId ?? ctx.oidc.result?.consent?.grantId ?? ctx.oidc.entities.Grant?.jti;
       const signIn = await signInOf(grantId);
-      return { accountId: sub, claims: () => ({ ...(signIn?.sub === sub ? signIn.claims : {}), sub }) };
+      if (signIn?.sub !== sub || !(await customerStillSignsIn(signIn.customerId))) return undefined;
+      const claims = Object.fromEntries(Object.entries(signIn.claims).filter(([name]) => !RESERVED_OIDC_CLAIMS.has(name)));
+      return { accountId: sub, claims: () => ({ ...claims, sub }) };
     },
     jwks: { keys: signingJwks(keys) },
     cookies: {
@@ -126,7 +136,7 @@ export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, 
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure },
     },
-    claims: { openid: ['sub', ...claimNames] },
+    claims: { openid: ['sub', 'acr', ...claimNames] },
     // The app's claims go in the ID token too, not only in userinfo (OIDC Core §5.4 lets an OP do so).
     conformIdTokenClaims: false,
     scopes: ['openid', 'offline_access'],
@@ -164,7 +174,8 @@ export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, 
         // A client learns about its own tokens only; another app's token is simply inactive.
         allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
       },
-      revocation: { enabled: true },
+      // RFC 7009 §2.2: another client's token is answered like an unknown one, not with an error that confirms it.
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -188,6 +199,7 @@ export function buildOidcProvider(deps: OidcProviderDeps, app: OidcApplication, 
   return {
     app,
     provider,
-    saveSignIn: (grantId, signIn) => signIns.upsert(grantId, { extra: signIn }, typeof grantTtl === 'number' ? grantTtl : DAY),
+    // With the grant's id as its grant_id, so whatever revokes the grant removes the claims too.
+    saveSignIn: (grantId, signIn) => signIns.upsert(grantId, { grantId, extra: signIn }, typeof grantTtl === 'number' ? grantTtl : DAY),
   };
 }

@@ -2,7 +2,6 @@ import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'oidc-provider';
 import { listPublishedSigningKeys } from '../db/repositories/signing-keys-repository.js';
 import type { SigningKeyService } from '../domain/keys/signing-key-service.js';
-import type { SsoStore } from '../domain/sso/sso-store.js';
 import { findInteractionClientId } from './oidc-adapter.js';
 import { buildOidcProvider, type ClientProvider, type OidcProviderDeps } from './oidc-provider.js';
 
@@ -24,7 +23,7 @@ export interface OidcProviders {
   publishedKeys(): Promise<{ keys: JWK[] }>;
 }
 
-export function createOidcProviders(deps: OidcProviderDeps & { store: SsoStore; signingKeys: SigningKeyService }): OidcProviders {
+export function createOidcProviders(deps: OidcProviderDeps & { signingKeys: SigningKeyService }): OidcProviders {
   const cache = new Map<string, { version: string; built: ClientProvider }>();
 
   const forClient = async (clientId: string) => {
@@ -36,7 +35,7 @@ export function createOidcProviders(deps: OidcProviderDeps & { store: SsoStore; 
     const version = JSON.stringify([app.updatedAt, keys.map((k) => [k.id, k.status])]);
     const cached = cache.get(clientId);
     cache.delete(clientId);
-    const built = cached?.version === version ? cached.built : buildOidcProvider(deps, app, keys);
+    const built = cached?.version === version ? cached.built : buildOidcProvider(deps, found.accountId, app, keys);
     cache.set(clientId, { version, built });
     if (cache.size > MAX_CACHED_PROVIDERS) cache.delete(cache.keys().next().value as string);
     return built;

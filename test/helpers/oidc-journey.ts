@@ -8,7 +8,7 @@ import { type BrowserPage } from './http-browser.js';
 import { oidcAppInput } from './oidc-app-input.js';
 import { operatorActor, startInstance, type TestInstance } from './test-app.js';
 import { WallClock } from './test-clock.js';
-import { opensslKeyPair, startLassoIdpServer, tempDir, type LassoIdpServer } from '../interop/peers.js';
+import { opensslKeyPair, startLassoIdpServer, tempDir, type LassoIdpServer, type LassoUser } from '../interop/peers.js';
 import type { Dialect } from '../../src/db/dialect.js';
 
 /**
@@ -50,13 +50,18 @@ const closeServer = (server: http.Server) =>
     server.close(() => resolve());
   });
 
-export async function startOidcJourney(target: Dialect | TestDatabaseLocation, appOverrides: Record<string, unknown> = {}): Promise<OidcJourney> {
+/** `env`: more settings for the instance (a suite with many sign-ins from 127.0.0.1 raises SSO_REQUESTS_BURST). */
+export async function startOidcJourney(
+  target: Dialect | TestDatabaseLocation,
+  appOverrides: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): Promise<OidcJourney> {
   const location = typeof target === 'string' ? newDatabaseLocation(target) : target;
   const workDir = tempDir('ssobridge-oidc-');
   const keys = opensslKeyPair(workDir.dir, 'idp', `idp.${CUSTOMER_IDP_ID}`);
   const server = http.createServer();
   const base = await listen(server);
-  const instance = await startInstance(location, { clock: new WallClock(), env: { PUBLIC_URL: base } });
+  const instance = await startInstance(location, { clock: new WallClock(), env: { ...env, PUBLIC_URL: base } });
   await instance.app.ready();
   server.on('request', instance.app.routing);
   const { app } = instance;
@@ -131,4 +136,57 @@ export async function signInAsAlice(browser: HttpBrowser, authorizationUrl: URL,
   const autoPost = await browser.submit(signInForm, { username: 'alice' }, { stopAt });
   if (autoPost.status === 0) return autoPost;
   return browser.submit(autoPost, {}, { stopAt });
+}
+
+/** One more OIDC application in the journey's account (the fixture's settings, then `overrides`), connected to the fixture's customer. */
+export async function addOidcApp(journey: OidcJourney, name: string, overrides: Record<string, unknown> = {}): Promise<{ saasid: string; clientSecret: string }> {
+  const actor = operatorActor(journey.accountId);
+  const created = await journey.app.services.applications.createApplication(
+    actor,
+    oidcAppInput(name, { redirectUris: [journey.redirectUri], postLogoutRedirectUris: [journey.postLogoutRedirectUri], ...overrides }),
+  );
+  // A PUT adds the listed connection and keeps the others (removeUnlistedApplications is off).
+  const customer = await journey.app.services.customers.getCustomer(journey.accountId, CUSTOMER_IDP_ID);
+  await journey.app.services.customers.putCustomer(actor, CUSTOMER_IDP_ID, {
+    entityId: customer.entityId,
+    ssoUrl: customer.ssoUrl,
+    ssoBinding: customer.ssoBinding,
+    certificates: customer.certificates.map((c) => c.pem),
+    emailDomains: customer.emailDomains,
+    applications: [created.saasid],
+    multiplexed: true,
+  });
+  return { saasid: created.saasid, clientSecret: created.firstClientSecret!.secret };
+}
+
+/** A second customer of the journey's account, with its own Lasso IdP (signing both), connected to `saasids`. */
+export async function connectLassoCustomer(
+  journey: OidcJourney,
+  idpId: string,
+  saasids: string[],
+  users: Record<string, LassoUser>,
+): Promise<{ idp: LassoIdpServer; close(): Promise<void> }> {
+  const workDir = tempDir('ssobridge-oidc-customer-');
+  const keys = opensslKeyPair(workDir.dir, 'idp', `idp.${idpId}`);
+  const entityId = `https://idp.${idpId}/saml`;
+  const idp = await startLassoIdpServer({ entityId, keyFile: keys.keyFile, certFile: keys.certFile });
+  const actor = operatorActor(journey.accountId);
+  await journey.app.services.customers.putCustomer(actor, idpId, {
+    entityId,
+    ssoUrl: idp.ssoUrl,
+    ssoBinding: 'redirect',
+    certificates: [keys.certPem],
+    emailDomains: [idpId],
+    applications: saasids,
+    multiplexed: true,
+  });
+  const [configuration] = await journey.app.services.customers.idpConfiguration(journey.accountId, idpId);
+  await idp.configure({ spMetadata: [configuration!.metadataXml], users, sign: 'both' });
+  return {
+    idp,
+    async close() {
+      await idp.close();
+      workDir.remove();
+    },
+  };
 }

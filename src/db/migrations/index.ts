@@ -15,6 +15,7 @@ import * as testIdp from './0013-test-idp.js';
 import * as setupLinks from './0011-setup-links.js';
 import * as testSignIn from './0014-test-sign-in.js';
 import * as oidc from './0015-oidc.js';
+import * as events from './0016-events.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -35,6 +36,7 @@ const migrations: Record<string, DialectMigration> = {
   '0011-setup-links': setupLinks,
   '0014-test-sign-in': testSignIn,
   '0015-oidc': oidc,
+  '0016-events': events,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

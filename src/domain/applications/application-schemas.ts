@@ -64,6 +64,16 @@ const redirectUris = (what: string, min: number) =>
     .refine((list) => new Set(list).size === list.length, 'must not list a URL twice');
 
 export const MAX_REDIRECT_URIS = 20;
+
+/**
+ * Claims an OIDC application's attributes may not be named: the ID token's own (OIDC Core §2,
+ * RFC 7519 §4.1), the hashes and session IDs the library sets, and the `*_verified` claims, which
+ * only ssobridge could vouch for and does not.
+ */
+export const RESERVED_OIDC_CLAIMS: ReadonlySet<string> = new Set([
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp',
+  'at_hash', 'c_hash', 's_hash', 'sid', 'cnf', 'email_verified', 'phone_number_verified',
+]);
 export const ACCESS_TOKEN_LIFETIME_MINUTES = { min: 1, max: 60, default: 60 } as const;
 
 /**
@@ -85,7 +95,14 @@ export const oidcApplicationFields = {
     .min(ACCESS_TOKEN_LIFETIME_MINUTES.min, `must be at least ${ACCESS_TOKEN_LIFETIME_MINUTES.min} minute`)
     .max(ACCESS_TOKEN_LIFETIME_MINUTES.max, `must be at most ${ACCESS_TOKEN_LIFETIME_MINUTES.max} minutes`)
     .default(ACCESS_TOKEN_LIFETIME_MINUTES.default),
-  requiredAttributes,
+  /**
+   * Become ID token and userinfo claims, so none may take a name the protocol gives meaning to:
+   * the customer's IdP must not be able to set `email_verified`, `nonce` or `iat` for the app.
+   */
+  requiredAttributes: requiredAttributes.refine(
+    (list) => list.every((a) => !RESERVED_OIDC_CLAIMS.has(a.name)),
+    'must not name a claim OpenID Connect gives a meaning to (iss, sub, aud, exp, iat, nonce, acr, email_verified…: the list is in docs/oidc.md)',
+  ),
 };
 
 const common = { name: nameSchema, enabled: z.boolean({ error: 'must be true or false' }).default(true) };

@@ -120,6 +120,7 @@ function signInForOidcApp({ runtime, application: app, accountId, customer, asse
   Object.assign(claims, { 'pingone.idp.id': customer.idpId, 'pingone.saas.id': app.saasid, 'pingone.subject': assertion.nameId });
   const signIn: OidcSignIn = {
     interactionUid: oidcInteractionUid,
+    customerId: customer.id,
     sub: subjectOf(accountId, customer.idpId, assertion.nameId),
     authTime: Math.floor(Date.parse(assertion.authnInstant) / 1000),
     acr: assertion.authnContextClassRef ?? null,

@@ -157,7 +157,8 @@ async function discoverIdp(context: InitSsoContext, accountId: string): Promise<
   const customer = (await store.findCustomerByEmailDomain(accountId, domain)) ?? (await store.findDefaultCustomer(accountId));
   const connection = customer && (await store.findConnection(customer.id, application.saasid));
   if (!customer || !connection) {
-    if (context.hinted !== undefined) throw new SsoFailure('UNKNOWN_IDP', `No identity provider connected to this application signs in ${domain} (login_hint).`);
+    // Fixed words: the app shows this message, and the hint is whatever its link carried.
+    if (context.hinted !== undefined) throw new SsoFailure('UNKNOWN_IDP', 'The login_hint names no identity provider connected to this application.');
     return discover(`Single sign-on is not set up for ${domain}.`);
   }
   setCustomer(context, customer);

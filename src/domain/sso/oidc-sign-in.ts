@@ -9,6 +9,8 @@ import { z } from 'zod';
 export const oidcSignInSchema = z.object({
   /** The authorization request's interaction this sign-in answers. */
   interactionUid: z.string(),
+  /** The customer whose IdP signed the user in: its tokens work only while it is connected and enabled. */
+  customerId: z.string(),
   sub: z.string(),
   /** The IdP's AuthnInstant, epoch seconds: the ID token's auth_time. */
   authTime: z.number().int(),

@@ -109,6 +109,8 @@ export async function oidcRoutes(
   const handOver = async (request: FastifyRequest, reply: FastifyReply, client: ClientProvider, rewrite: { url?: string; body?: Buffer; secret?: string } = {}) => {
     request.raw.headers['x-forwarded-proto'] = publicOrigin.protocol.slice(0, -1);
     request.raw.headers['x-forwarded-host'] = publicOrigin.host;
+    // The library trusts these headers (proxy mode): the client address is the one we established.
+    request.raw.headers['x-forwarded-for'] = request.ip;
     if (rewrite.url !== undefined) request.raw.url = rewrite.url;
     const raw = Buffer.isBuffer(request.body) ? replayable(request.raw, rewrite.body ?? request.body) : request.raw;
     reply.hijack();
@@ -252,7 +254,7 @@ export async function oidcRoutes(
     grant.addOIDCClaims(['sub', ...VOUCHED_CLAIMS, ...client.app.requiredAttributes.map((a) => a.name)]);
     const grantId = await grant.save();
     await client.saveSignIn(grantId, signIn);
-    return finish(reply, request, client, { login: { accountId: signIn.sub, ts: signIn.authTime }, consent: { grantId } });
+    return finish(reply, request, client, { login: { accountId: signIn.sub, ts: signIn.authTime, ...(signIn.acr !== null && { acr: signIn.acr }) }, consent: { grantId } });
   });
 
   // The ACS sends a refused sign-in here: the app hears access_denied and the request ID, nothing more.
