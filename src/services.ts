@@ -1,3 +1,4 @@
+import { createEventLog } from './domain/events/event-log.js';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -38,6 +39,8 @@ export function createServices(deps: { config: Config; database: Database; clock
   const { config, database, clock, logger } = deps;
   const db = database.db;
   const audit = createAuditLog({ db, clock });
+  /** The events outbox (docs/events.md): written in the transaction of the change that caused each event. */
+  const events = createEventLog({ db, dialect: database.dialect, clock });
   const credentialCache = createVerifiedCredentialCache(database.changes);
   const clientAuthenticator = createClientAuthenticator({
     db,
@@ -68,6 +71,7 @@ export function createServices(deps: { config: Config; database: Database; clock
   const sso = createSsoService({ store: ssoStore, clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger });
   return {
     audit,
+    events,
     accounts,
     admins: createAdminService({
       db,
