@@ -2,6 +2,9 @@
  * Server side of the SSO login benchmark: the real application on SQLite or PostgreSQL with a
  * REST app, a SAML app, an application credential and one customer IdP whose key the driver
  * holds (the driver plays the IdP). Prints `SSO_BENCH_READY {json}`; SIGTERM closes it.
+ * bench/oidc.ts also uses the OIDC app (with its client secret) and the second customer connected
+ * to it alone (same IdP key, its own entity ID), so the REST and SAML logins measured by
+ * bench/sso-logins.ts see the same customer as before.
  */
 import { createBackgroundJobs } from '../src/jobs.js';
 import { buildApp } from '../src/app.js';
@@ -12,6 +15,9 @@ import type { Actor } from '../src/domain/actor.js';
 import { createLogger } from '../src/logger.js';
 import { generateSigningKeyPair } from '../src/saml/signing-key-pair.js';
 import { runBench } from './lib/script.js';
+
+const OIDC_REDIRECT_URI = 'https://oidc.bench.example/callback';
+const OIDC_IDP_ID = 'oidc-customer.bench';
 
 async function main(): Promise<void> {
   const port = Number(process.env.SSO_BENCH_PORT);
@@ -49,6 +55,12 @@ async function main(): Promise<void> {
     spEntityId: 'https://saml.bench.example',
     requiredAttributes: [{ name: 'email', required: true }],
   });
+  const oidc = await app.services.applications.createApplication(actor, {
+    kind: 'oidc',
+    name: 'Bench OIDC',
+    redirectUris: [OIDC_REDIRECT_URI],
+    requiredAttributes: [{ name: 'email', required: true }],
+  });
   const credential = await app.services.credentials.createApplicationCredential(actor, { saasid: rest.saasid });
   const idp = await generateSigningKeyPair('idp.bench.example', Date.now());
   await app.services.customers.putCustomer(actor, 'customer.bench', {
@@ -56,6 +68,12 @@ async function main(): Promise<void> {
     ssoUrl: 'https://idp.bench.example/sso',
     certificates: [idp.certificatePem],
     applications: [rest.saasid, saml.saasid],
+  });
+  await app.services.customers.putCustomer(actor, OIDC_IDP_ID, {
+    entityId: 'https://idp-oidc.bench.example',
+    ssoUrl: 'https://idp-oidc.bench.example/sso',
+    certificates: [idp.certificatePem],
+    applications: [oidc.saasid],
   });
   await app.listen({ port, host: '127.0.0.1' });
   // As `serve` does: the change feed lets caches trust what they hold; database.close() stops it.
@@ -68,6 +86,11 @@ async function main(): Promise<void> {
       samlSaasid: saml.saasid,
       clientId: credential.credential.clientId,
       clientSecret: credential.clientSecret,
+      oidcClientId: oidc.saasid,
+      oidcClientSecret: oidc.firstClientSecret!.secret,
+      oidcRedirectUri: OIDC_REDIRECT_URI,
+      oidcIdpId: OIDC_IDP_ID,
+      oidcIdpEntityId: 'https://idp-oidc.bench.example',
       idpPrivateKeyPem: idp.privateKeyPem,
       idpCertificatePem: idp.certificatePem,
     })}\n`,
