@@ -41,6 +41,7 @@ import { jsonErrorHandler } from '../src/http/api/json-errors.js';
 import { registerSpManagedRoutes } from '../src/http/api/sp-managed-routes.js';
 import { createLogger } from '../src/logger.js';
 import { generateSigningKeyPair } from '../src/saml/signing-key-pair.js';
+import { TEST_KEY_ENCRYPTION_KEY } from '../test/helpers/key-encryption.js';
 
 export const UNAUTHENTICATED_PREFIX = '/bench/unauthenticated';
 
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
 
   // Loopback is a trusted proxy, so the flood can come from another client address (X-Forwarded-For)
   // while every load generator runs on this machine; requests without the header keep 127.0.0.1.
-  const config = loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8080', LOG_LEVEL: logLevel, DATA_DIR: dataDir, TRUST_PROXY: '127.0.0.1', ...(url && { DATABASE_URL: url }) });
+  const config = loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8080', LOG_LEVEL: logLevel, DATA_DIR: dataDir, TRUST_PROXY: '127.0.0.1', ...(url && { DATABASE_URL: url, KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY }) });
   const logger = createLogger(config.logLevel);
   const database = await openDatabase({
     url: config.databaseUrl,

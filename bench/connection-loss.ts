@@ -20,6 +20,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { createServices } from '../src/services.js';
 import { silentLogger } from '../test/helpers/databases.js';
+import { TEST_KEY_ENCRYPTION_KEY } from '../test/helpers/key-encryption.js';
 import { createTestPostgresDatabase, withAdminClient } from '../test/helpers/postgres-databases.js';
 import { startServerProcess } from '../test/helpers/server-process.js';
 import { curlBasic, operatorActor, SP_MANAGED } from '../test/helpers/test-app.js';
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   url.searchParams.set('application_name', APP_NAME);
   const server = await startServerProcess({ DATABASE_URL: url.toString(), DATA_DIR: dataDir, LOG_LEVEL: 'fatal' });
   const other = await openDatabase({ url: database.url, dataDir, logger: silentLogger, poolSize: 2 });
-  const services = createServices({ config: loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' }), database: other, clock: systemClock, logger: silentLogger });
+  const services = createServices({ config: loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY }), database: other, clock: systemClock, logger: silentLogger });
   const replies: Reply[] = [];
   let running = true;
   let loops: Promise<void>[] = [];

@@ -23,6 +23,7 @@ import { API_PREFIX } from '../src/http/api/api-plugin.js';
 import { createBenchCredential } from './lib/credentials.js';
 import { httpGet, killChildren, readMemory, startServing, stopProcess } from './lib/processes.js';
 import { requireWrk, runWrk, type WrkOptions, type WrkResult } from './lib/wrk.js';
+import { withTestKeyEncryptionKey } from '../test/helpers/key-encryption.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -77,7 +78,7 @@ async function freshDatabase(dialect: Dialect): Promise<{ env: Record<string, st
   const url = new URL(settings.databaseUrl);
   url.pathname = `/${name}`;
   return {
-    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    env: withTestKeyEncryptionKey({ DATA_DIR: dataDir, DATABASE_URL: url.toString() }),
     async drop() {
       fs.rmSync(dataDir, { recursive: true, force: true });
       await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -16,9 +16,9 @@ const LONG_IDP_ID = 'customer001-production-identity-provider-for-the-emea-regio
 const POST_IDP_ID = 'post-binding.example.org';
 
 /** Console GET routes that answer something other than an HTML page (a file to download). */
-const NOT_PAGES = new Set(['/console/customer-connections/idp/:idpId/metadata.xml']);
+const NOT_PAGES = new Set(['/console/customer-connections/idp/:idpId/metadata.xml', '/console/account/audit-log/export']);
 /** Pages whose plain URL is an answer other than 200: the setup page without a setup link. */
-const STATUS_OF: Record<string, number> = { '/console/setup': 404 };
+const STATUS_OF: Record<string, number> = { '/console/setup': 404, '/console/join': 404 };
 
 let server: ConsoleServer;
 let browser: Browser;
@@ -30,6 +30,8 @@ let postBindingStartUrl: string;
 let samlAppSaasid: string;
 let oidcAppSaasid: string;
 let setupUrl: string;
+/** An administrator invitation's page (Account › Administrators). */
+let joinUrl: string;
 let connectionApiCredentialId: string;
 let missingAttributeRequestId: string;
 /** The self-service portal of a customer whose IdP is saved (its attribute mapping and certificates shown), and a revoked link. */
@@ -53,6 +55,8 @@ beforeAll(async () => {
   connectionApiCredentialId = connectionApi.credential.id;
   const appCredential = await app.services.credentials.createApplicationCredential(actor, { saasid: rest.saasid, description: 'Billing backend' });
   const renewal = await app.services.signingKeys.addRenewalKey(actor);
+  // A webhook endpoint (its page shows the delivery log: the customers created below queue deliveries to it).
+  const webhook = await app.services.webhooks.createEndpoint(actor, { url: 'https://hooks.example.com/ssobridge', description: 'Billing backend' });
   // An invited customer (a setup link, no IdP saved yet): its row in the customer list and its setup-links page.
   await app.services.setupLinks.createSetupLink(actor, 'invited.example', { contactEmail: 'it-admin@invited.example' });
   const key = await customerIdpKey();
@@ -93,11 +97,21 @@ beforeAll(async () => {
   discoveryUrl = `/sso/sp/initsso?saasid=${rest.saasid}`;
   postBindingStartUrl = `/sso/sp/initsso?saasid=${rest.saasid}&idpid=${POST_IDP_ID}`;
 
+  // A second administrator (their remove and reset pages), and an open invitation for a third.
+  const inviter = { kind: 'admin' as const, id: 'a11y', label: login.email, accountId: login.accountId, sourceIp: '127.0.0.1' };
+  const secondAdmin = await app.services.admins.createAdmin(actor, login.accountId, { email: 'second-admin@example.com', password: 'correct horse battery staple' });
+  joinUrl = new URL((await app.services.admins.inviteAdmin(inviter, { email: 'invited-admin@example.com' })).url).search;
+  joinUrl = `/console/join${joinUrl}`;
+
   const idp = encodeURIComponent(LONG_IDP_ID);
   urlsOf = {
+    '/console/account/administrators/:adminId/remove': [`/console/account/administrators/${secondAdmin.id}/remove`],
+    '/console/account/administrators/:adminId/reset-mfa': [`/console/account/administrators/${secondAdmin.id}/reset-mfa`],
     '/console/account/integration/connection-api/:id/delete': [`/console/account/integration/connection-api/${connectionApi.credential.id}/delete`],
     '/console/account/integration/application/:id/delete': [`/console/account/integration/application/${appCredential.credential.id}/delete`],
     '/console/account/signing-keys/:id/delete': [`/console/account/signing-keys/${renewal.id}/delete`],
+    '/console/account/webhooks/:id': [`/console/account/webhooks/${webhook.endpoint.id}`],
+    '/console/account/webhooks/:id/delete': [`/console/account/webhooks/${webhook.endpoint.id}/delete`],
     '/console/applications/new/:kind': ['/console/applications/new/rest', '/console/applications/new/saml', '/console/applications/new/oidc'],
     '/console/applications/:saasid': [`/console/applications/${rest.saasid}`, `/console/applications/${saml.saasid}`, `/console/applications/${oidc.saasid}`],
     '/console/applications/:saasid/secrets/:secretId/delete': [`/console/applications/${oidc.saasid}/secrets/${oidc.firstClientSecret!.view.id}/delete`],
@@ -202,6 +216,8 @@ describe('every console page and end-user page in Chromium, on a phone and on a 
       problems.push(...(await problemsOf(signedOut, 'sign-in page with an error', viewport)));
       await visit(signedOut, setupUrl);
       await visit(signedOut, '/console/setup?token=used-or-expired', 404);
+      await visit(signedOut, joinUrl);
+      await visit(signedOut, '/console/join?token=used-or-expired', 404);
       await anonymous.close();
 
       const { context, page } = await openPage(viewport);

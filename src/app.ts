@@ -16,7 +16,7 @@ import { sql } from 'kysely';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
-import { getOrCreateSetting } from './db/repositories/settings-repository.js';
+import { prepareSealedSecrets, sealedSetting } from './domain/keys/sealed-secrets.js';
 import { API_PREFIX, apiPlugin } from './http/api/api-plugin.js';
 import { jsonErrorHandler, rawJsonErrorResponse, sendJsonError } from './http/api/json-errors.js';
 import { toAppError } from './http/to-app-error.js';
@@ -75,8 +75,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     // The request ID error pages and logs show, so a client can quote it from any response.
     reply.headers(headers).header('X-Request-Id', request.id);
   });
-  // Shared by every instance, so a cookie signed by one verifies on another.
-  const cookieSecret = await getOrCreateSetting(database.db, 'cookie_secret', () => randomBytes(32).toString('base64url'));
+  // Values an older version stored in clear are sealed now; another key-encryption key than the database's stops here.
+  await prepareSealedSecrets(database.db, services.sealer);
+  // Shared by every instance, so a cookie signed by one verifies on another; sealed at rest like signing keys.
+  const cookieSecret = await sealedSetting(database.db, services.sealer, 'cookie_secret', () => randomBytes(32).toString('base64url'));
   await app.register(cookie, { secret: cookieSecret });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/public/', index: false, maxAge: 3600_000 });
   await app.register(swagger, openApiOptions({ publicUrl: config.publicUrl }));
@@ -95,9 +97,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(apiPlugin, { prefix: API_PREFIX, services });
-  const csrfHmacKey = await getOrCreateSetting(database.db, 'csrf_hmac_key', () => randomBytes(32).toString('base64url'));
+  const csrfHmacKey = await sealedSetting(database.db, services.sealer, 'csrf_hmac_key', () => randomBytes(32).toString('base64url'));
   // Signs oidc-provider's cookies; shared by every instance, like the cookie secret.
-  const oidcCookieKey = await getOrCreateSetting(database.db, 'oidc_cookie_key', () => randomBytes(32).toString('base64url'));
+  const oidcCookieKey = await sealedSetting(database.db, services.sealer, 'oidc_cookie_key', () => randomBytes(32).toString('base64url'));
   const oidcProviders = createOidcProviders({
     db: database.db,
     clock,

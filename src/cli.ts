@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { findServerPublicUrl } from './db/repositories/settings-repository.js';
 import type { Actor } from './domain/actor.js';
+import { auditEventJson, auditFiltersInput } from './domain/audit/audit-export.js';
+import { parseInput } from './domain/validation.js';
+import { prepareSealedSecrets, reencryptSealedSecrets } from './domain/keys/sealed-secrets.js';
 import { isAppError } from './errors.js';
 import { createLogger } from './logger.js';
 import { serve } from './main.js';
@@ -35,13 +40,24 @@ async function linkBase(config: Config, database: Database): Promise<LinkBase> {
 }
 
 /** Runs a one-shot command against the configured database, then closes it. */
-async function withServices<T>(run: (services: Services, links: () => Promise<LinkBase>) => Promise<T>): Promise<T> {
+async function withServices<T>(run: (services: Services, links: () => Promise<LinkBase>, database: Database) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
-  const services = createServices({ config, database, clock: systemClock, logger });
+  let services: Services;
   try {
-    return await run(services, () => linkBase(config, database));
+    services = createServices({ config, database, clock: systemClock, logger });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  try {
+    if (services.keyEncryption.generated) {
+      process.stderr.write(`Generated the key-encryption key ${services.keyEncryption.dataFolderFile ?? ''}: back it up separately from the database.\n`);
+    }
+    // As at a server start: clear values of an older version are sealed, another key than the database's stops here.
+    await prepareSealedSecrets(database.db, services.sealer);
+    return await run(services, () => linkBase(config, database), database);
   } finally {
     await services.close();
     await database.close();
@@ -130,6 +146,52 @@ account
       // Always a line, so that a script or a shell prompt never meets an empty, unterminated answer.
       if (accounts.length === 0) process.stdout.write('No accounts yet: `ssobridge serve` creates the first, `ssobridge account create --name …` adds one.\n');
       for (const a of accounts) process.stdout.write(`${a.id}  ${a.name}\n`);
+    });
+  });
+
+const audit = program.command('audit').description("Read the audit log");
+audit
+  .command('export')
+  .description('Write the audit log as JSON Lines (one event per line, oldest first; the API\'s auditLog shape) to standard output or a file')
+  .option('--account <id>', 'account id (default: the first account)')
+  .option('--from <time>', 'events at or after this ISO 8601 time, e.g. 2026-01-01T00:00:00Z')
+  .option('--to <time>', 'events before this ISO 8601 time')
+  .option('--actor <actor>', "only this actor's events (id or label, e.g. an admin's email)")
+  .option('--action <action>', 'only this action (customer.created), or every action under a prefix ending in a dot (customer.)')
+  .option('--output <file>', 'write to this file instead of standard output')
+  .action(async (options: { account?: string; from?: string; to?: string; actor?: string; action?: string; output?: string }) => {
+    const { account: accountOption, output, ...given } = options;
+    const filters = parseInput(auditFiltersInput, given);
+    await withServices(async (services) => {
+      const accountId = accountOption ?? (await defaultAccountId(services));
+      const lines = Readable.from(
+        (async function* () {
+          for await (const event of services.audit.exportEvents(accountId, filters)) yield `${JSON.stringify(auditEventJson(event))}\n`;
+        })(),
+      );
+      // pipeline waits for each write to drain: memory stays one page, however long the log.
+      await pipeline(lines, output === undefined ? process.stdout : fs.createWriteStream(output, { mode: 0o600 }), { end: output !== undefined });
+    });
+  });
+
+const keys = program.command('keys').description('Manage the key-encryption key that seals stored secrets (docs/operations.md)');
+keys
+  .command('reencrypt')
+  .description('Re-seal every stored secret under the current KEY_ENCRYPTION_KEY (values under a KEY_ENCRYPTION_KEY_PREVIOUS key open and are sealed again); safe to run again')
+  .option('--batch-size <n>', 'rows read and re-sealed at a time', (v) => Number.parseInt(v, 10), 200)
+  .action(async (options: { batchSize: number }) => {
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 10_000) throw new Error('--batch-size must be a whole number from 1 to 10000.');
+    await withServices(async (services, _links, database) => {
+      const { columns, failures } = await reencryptSealedSecrets(database.db, services.sealer, { batchSize: options.batchSize });
+      const total = (key: 'resealed' | 'current' | 'sealedFromClear' | 'failed') => Object.values(columns).reduce((sum, c) => sum + c[key], 0);
+      process.stdout.write(`Key-encryption key ${services.sealer.currentKeyId}: re-sealed ${total('resealed')}, already under it ${total('current')}, sealed from clear ${total('sealedFromClear')}, not opened ${total('failed')}.\n`);
+      for (const [column, c] of Object.entries(columns)) {
+        process.stdout.write(`  ${column}: re-sealed ${c.resealed}, already ${c.current}, from clear ${c.sealedFromClear}, not opened ${c.failed}\n`);
+      }
+      if (failures.length > 0) {
+        for (const failure of failures) process.stderr.write(`  ${failure}\n`);
+        throw new Error(`${total('failed')} value(s) did not open with KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEY_PREVIOUS: add the key they were sealed under to KEY_ENCRYPTION_KEY_PREVIOUS and run this again. Keep the previous keys until this reports 0 not opened.`);
+      }
     });
   });
 

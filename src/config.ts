@@ -2,6 +2,28 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /**
+ * A key-encryption key as written in KEY_ENCRYPTION_KEY or its file: 32 bytes in base64 or
+ * base64url (padded or not). Returns the key, or what is wrong with the text, never the text.
+ */
+export function decodeKeyEncryptionKey(text: string): Buffer | string {
+  const value = text.trim();
+  if (value === '') return 'is empty';
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) return 'is not base64 or base64url (only A-Z, a-z, 0-9, + / or - _ and = padding); generate one with: openssl rand -base64 32';
+  const key = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (key.length !== 32) return `decodes to ${key.length} bytes; a key-encryption key is 32 bytes (AES-256); generate one with: openssl rand -base64 32`;
+  return key;
+}
+
+function decodeOrReport(text: string, ctx: z.RefinementCtx, which = ''): Buffer {
+  const key = decodeKeyEncryptionKey(text);
+  if (typeof key === 'string') {
+    ctx.addIssue({ code: 'custom', message: `${which}${key}` });
+    return Buffer.alloc(0);
+  }
+  return key;
+}
+
+/**
  * The only reader of process.env. One schema, validated at start: a bad value stops the start
  * with the variable's name. docs/configuration.md documents every key.
  */
@@ -39,7 +61,12 @@ const envSchema = z.object({
   METADATA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   METADATA_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   METADATA_FETCH_CA_FILE: z.string().min(1).optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
+  WEBHOOK_CA_FILE: z.string().min(1).optional(),
   METADATA_REFRESH_HOURS: z.coerce.number().min(0.25).max(24 * 30).default(12),
+  SIGN_IN_FAILURE_ALERT_THRESHOLD: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  SIGN_IN_FAILURE_ALERT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(5),
   METADATA_REFRESH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   METADATA_REFRESH_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(20),
   SHARED_IDP_ENTITY_ID: z.string().min(1).max(1024).default('PingConnect'),
@@ -62,7 +89,18 @@ const envSchema = z.object({
     .refine((v) => z.email().safeParse(v.match(/<([^<>]+)>$/)?.[1] ?? v).success, 'must be an email address, or a name and an address such as "Acme SaaS <sso@example.com>"')
     .optional(),
   SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  // Messages say what is wrong with a key (encoding, length), never the key.
+  KEY_ENCRYPTION_KEY: z.string().transform((v, ctx) => decodeOrReport(v, ctx)).optional(),
+  KEY_ENCRYPTION_KEY_FILE: z.string().min(1).optional(),
+  KEY_ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .transform((v, ctx) => {
+      const parts = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
+      return parts.map((part, i) => decodeOrReport(part, ctx, parts.length > 1 ? `key ${i + 1} of ${parts.length} ` : ''));
+    })
+    .optional(),
 }).superRefine((e, ctx) => {
+  if (e.KEY_ENCRYPTION_KEY !== undefined && e.KEY_ENCRYPTION_KEY_FILE !== undefined) ctx.addIssue({ code: 'custom', path: ['KEY_ENCRYPTION_KEY_FILE'], message: 'set either KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEY_FILE, not both' });
   if (e.SMTP_URL !== undefined && e.SMTP_FROM === undefined) ctx.addIssue({ code: 'custom', path: ['SMTP_FROM'], message: 'is required with SMTP_URL (the sender address of invitations)' });
   if (e.SMTP_FROM !== undefined && e.SMTP_URL === undefined) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required with SMTP_FROM (the mail server to send through)' });
 });
@@ -89,12 +127,23 @@ export interface Config {
   readonly signInFailuresPerEmailPerMinute: number;
   readonly sessionTtlMs: number;
   readonly metadataFetch: { timeoutMs: number; allowPrivateAddresses: boolean; caFile: string | undefined };
+  /** Webhook deliveries (docs/webhooks.md): per-attempt deadline, whether private addresses may be reached, extra CA certificates. */
+  readonly webhooks: { timeoutMs: number; allowPrivateAddresses: boolean; caFile: string | undefined };
   /** Connections configured by metadata URL are fetched again every `intervalMs` (jittered), at most `concurrency` at a time and `perSecond` started per second per instance. */
   readonly metadataRefresh: { intervalMs: number; concurrency: number; perSecond: number };
+  /** `sign_in.failures_above_threshold` (docs/events.md): `threshold` failed sign-ins of one connection to one app within one window of `windowMs`. */
+  readonly signInFailureAlert: { threshold: number; windowMs: number };
   /** Issuer of assertions to multiplexed SAML apps (PingOne used "PingConnect"). */
   readonly sharedIdpEntityId: string;
   /** The mail server invitations are sent through; undefined when SMTP_URL is not set (copy the text instead). */
   readonly smtp: { url: string; from: string; timeoutMs: number } | undefined;
+  /**
+   * The key-encryption key that seals secrets at rest (src/domain/keys/key-encryption.ts resolves
+   * it at start): KEY_ENCRYPTION_KEY decoded, or the file KEY_ENCRYPTION_KEY_FILE names, or
+   * neither (the embedded default then keeps one in the data folder). `previous` still open
+   * values sealed under an old key during a rotation.
+   */
+  readonly keyEncryption: { readonly key: Buffer | undefined; readonly file: string | undefined; readonly previous: readonly Buffer[] };
 }
 
 export class ConfigError extends Error {
@@ -132,7 +181,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     sharedIdpEntityId: e.SHARED_IDP_ENTITY_ID,
     metadataFetch: { timeoutMs: e.METADATA_FETCH_TIMEOUT_MS, allowPrivateAddresses: e.METADATA_FETCH_ALLOW_PRIVATE, caFile: e.METADATA_FETCH_CA_FILE },
+    webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, allowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE, caFile: e.WEBHOOK_CA_FILE },
     metadataRefresh: { intervalMs: e.METADATA_REFRESH_HOURS * 3600_000, concurrency: e.METADATA_REFRESH_CONCURRENCY, perSecond: e.METADATA_REFRESH_PER_SECOND },
+    signInFailureAlert: { threshold: e.SIGN_IN_FAILURE_ALERT_THRESHOLD, windowMs: e.SIGN_IN_FAILURE_ALERT_WINDOW_MINUTES * 60_000 },
     smtp: e.SMTP_URL !== undefined && e.SMTP_FROM !== undefined ? { url: e.SMTP_URL, from: e.SMTP_FROM, timeoutMs: e.SMTP_TIMEOUT_MS } : undefined,
+    keyEncryption: Object.freeze({
+      key: e.KEY_ENCRYPTION_KEY,
+      file: e.KEY_ENCRYPTION_KEY_FILE === undefined ? undefined : path.resolve(e.KEY_ENCRYPTION_KEY_FILE),
+      previous: Object.freeze(e.KEY_ENCRYPTION_KEY_PREVIOUS ?? []),
+    }),
   });
 }

@@ -15,6 +15,8 @@ export const JOB_INTERVALS_MS = {
   refreshMetadata: 60_000,
   /** Certificate expiry notices (30, 7 and 1 days ahead); an hour late is soon enough. */
   sendCertificateExpiryNotices: 60 * 60_000,
+  /** Webhook deliveries that are due (docs/webhooks.md); each run drains what is due, so this is the wait when nothing is. */
+  deliverWebhooks: 200,
 } as const;
 
 /**
@@ -22,7 +24,8 @@ export const JOB_INTERVALS_MS = {
  * timed jobs above. Building services starts none of it; `serve` starts it once the server
  * listens and stops it on close. Tests run a job's work by hand instead
  * (`services.sso.pruneExpiredState()`, `services.clientAuthenticator.flushLastUsed()`,
- * `services.metadataRefresh.runDue()`, `services.expiryNotices.sendDue()`).
+ * `services.metadataRefresh.runDue()`, `services.expiryNotices.sendDue()`,
+ * `services.webhooks.deliverDue()`).
  */
 export interface BackgroundJobs {
   start(): Promise<void>;
@@ -31,7 +34,7 @@ export interface BackgroundJobs {
 }
 
 export function createBackgroundJobs(deps: {
-  services: Pick<Services, 'sso' | 'clientAuthenticator' | 'metadataRefresh' | 'expiryNotices'>;
+  services: Pick<Services, 'sso' | 'clientAuthenticator' | 'metadataRefresh' | 'expiryNotices' | 'webhooks'>;
   changes: ChangeFeed;
   logger: Logger;
 }): BackgroundJobs {
@@ -41,6 +44,7 @@ export function createBackgroundJobs(deps: {
     repeat('record credential last-used times', JOB_INTERVALS_MS.flushCredentialLastUsed, () => services.clientAuthenticator.flushLastUsed(), logger),
     repeat('refresh metadata', JOB_INTERVALS_MS.refreshMetadata, async () => void (await services.metadataRefresh.runDue()), logger),
     repeat('send certificate expiry notices', JOB_INTERVALS_MS.sendCertificateExpiryNotices, async () => void (await services.expiryNotices.sendDue()), logger),
+    repeat('deliver webhooks', JOB_INTERVALS_MS.deliverWebhooks, async () => void (await services.webhooks.deliverDue()), logger),
   ];
   return {
     async start() {

@@ -52,6 +52,11 @@ export async function serve(config: Config, logger: Logger): Promise<App> {
     `  Console: ${consoleUrl}`,
     `  API:     ${config.publicUrl}/web-portal/rest/saas/idp/2.0/spManaged (HTTP Basic)`,
   ];
+  const { keyEncryption } = app.services;
+  if (keyEncryption.dataFolderFile !== undefined) {
+    // Without this file the database's signing keys and secrets do not open; with it beside a backup, the backup signs.
+    lines.push(`  ${keyEncryption.generated ? 'Generated the key-encryption key' : 'Key-encryption key:'} ${keyEncryption.dataFolderFile}: back it up separately from the database.`);
+  }
   if (created) lines.push(`  Created the account "${account.name}" (${account.id}).`);
   if (setupToken) {
     lines.push(

@@ -1,10 +1,14 @@
 import { createEventLog } from './domain/events/event-log.js';
+import { createEventFeed } from './domain/events/event-feed.js';
+import { createWebhookService } from './domain/webhooks/webhook-service.js';
+import { createWebhookSender, defaultWebhookSenderOptions } from './domain/webhooks/webhook-sender.js';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { createAccountService } from './domain/accounts/account-service.js';
 import { createAdminService } from './domain/accounts/admin-service.js';
+import { createAdminMfaService, MFA_FAILURE_LIMITS } from './domain/accounts/admin-mfa-service.js';
 import { createAuditLog } from './domain/audit/audit-log.js';
 import { createClientAuthenticator } from './domain/credentials/client-authenticator.js';
 import { createCredentialService } from './domain/credentials/credential-service.js';
@@ -19,10 +23,12 @@ import { createMetadataRefresh } from './domain/connections/metadata-refresh.js'
 import { createExpiryNotices } from './domain/keys/expiry-notices.js';
 import { createMetadataFetcher, defaultMetadataFetcherOptions } from './domain/connections/metadata-fetcher.js';
 import { createSigningKeyService } from './domain/keys/signing-key-service.js';
+import { openKeyEncryption } from './domain/keys/key-encryption.js';
 import { createIdpMetadataService } from './domain/sso/idp-metadata-service.js';
 import { createSsoLog } from './domain/sso/sso-log.js';
 import { createSsoService } from './domain/sso/sso-service.js';
 import { createSsoStore } from './db/sso-store.js';
+import { createSignInFailureAlerts } from './domain/sso/sign-in-failure-alerts.js';
 import { createThrottle } from './domain/throttle/throttle.js';
 import { createAddressRateLimiter } from './domain/throttle/address-rate-limiter.js';
 import { createFormSubmissions } from './domain/form-submissions.js';
@@ -38,9 +44,26 @@ import { createSmtpMailer } from './mail/smtp-mailer.js';
 export function createServices(deps: { config: Config; database: Database; clock: Clock; logger: Logger }) {
   const { config, database, clock, logger } = deps;
   const db = database.db;
-  const audit = createAuditLog({ db, clock });
+  /** Seals secrets at rest (signing keys, webhook secrets, instance keys) under the key-encryption key; docs/operations.md. */
+  const keyEncryption = openKeyEncryption(config, logger);
+  const sealer = keyEncryption.sealer;
+  const audit = createAuditLog({ db, dialect: database.dialect, clock });
   /** The events outbox (docs/events.md): written in the transaction of the change that caused each event. */
-  const events = createEventLog({ db, dialect: database.dialect, clock });
+  /** Account › Webhooks (docs/webhooks.md): endpoints, the fan-out of each event to them, and the delivery worker (src/jobs.ts). */
+  const webhooks = createWebhookService({
+    db,
+    clock,
+    audit,
+    sealer,
+    logger,
+    send: createWebhookSender({
+      ...defaultWebhookSenderOptions,
+      timeoutMs: config.webhooks.timeoutMs,
+      allowPrivateAddresses: config.webhooks.allowPrivateAddresses,
+      ca: config.webhooks.caFile ? fs.readFileSync(config.webhooks.caFile, 'utf8') : undefined,
+    }),
+  });
+  const events = createEventLog({ db, dialect: database.dialect, clock, afterRecord: webhooks.queueDeliveries });
   const credentialCache = createVerifiedCredentialCache(database.changes);
   const clientAuthenticator = createClientAuthenticator({
     db,
@@ -54,24 +77,33 @@ export function createServices(deps: { config: Config; database: Database; clock
     }),
     logger,
   });
-  const credentials = createCredentialService({ db, clock, audit, changes: database.changes, cache: credentialCache });
+  const credentials = createCredentialService({ db, clock, audit, events, changes: database.changes, cache: credentialCache });
   const customerViews = createCustomerViewCache(database.changes);
-  const signingKeys = createSigningKeyService({ db, clock, audit, publicUrl: config.publicUrl });
+  const signingKeys = createSigningKeyService({ db, clock, audit, sealer, publicUrl: config.publicUrl });
   const fetchMetadata = createMetadataFetcher({
     ...defaultMetadataFetcherOptions,
     timeoutMs: config.metadataFetch.timeoutMs,
     allowPrivateAddresses: config.metadataFetch.allowPrivateAddresses,
     ca: config.metadataFetch.caFile ? fs.readFileSync(config.metadataFetch.caFile, 'utf8') : undefined,
   });
-  const customers = createCustomerService({ db, clock, audit, signingKeys, fetchMetadata, publicUrl: config.publicUrl, views: customerViews });
+  const customers = createCustomerService({ db, clock, audit, events, signingKeys, fetchMetadata, publicUrl: config.publicUrl, views: customerViews });
   const accounts = createAccountService({ db, clock, audit });
   const portalSettings = createPortalSettingsService({ db, clock, audit });
-  const setupLinks = createSetupLinkService({ db, clock, audit, customers, signingKeys, portalSettings, publicUrl: config.publicUrl });
-  const ssoStore = createSsoStore(database);
+  const setupLinks = createSetupLinkService({ db, clock, audit, events, customers, signingKeys, portalSettings, publicUrl: config.publicUrl });
+  /** `sign_in.failures_above_threshold`: counted after each failed sign-in the SSO store writes. */
+  const signInFailureAlerts = createSignInFailureAlerts({ db, events, logger, options: config.signInFailureAlert });
+  const ssoStore = createSsoStore(database, { afterSignInRecorded: signInFailureAlerts.afterSignInRecorded });
   const sso = createSsoService({ store: ssoStore, clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger });
+  const adminMfa = createAdminMfaService({ db, clock, audit, sealer, throttle: createThrottle({ db, clock, scope: 'mfa', limits: MFA_FAILURE_LIMITS }) });
   return {
+    sealer,
+    /** Where the key-encryption key came from (the start-up output names a data-folder key file). */
+    keyEncryption,
     audit,
     events,
+    /** `GET …/events`: the events by cursor, oldest first. */
+    eventFeed: createEventFeed({ events }),
+    webhooks,
     accounts,
     admins: createAdminService({
       db,
@@ -84,7 +116,12 @@ export function createServices(deps: { config: Config; database: Database; clock
         limits: { perAddress: config.signInFailuresPerMinute, perIdentityAndAddress: config.signInFailuresPerMinute, perIdentity: config.signInFailuresPerEmailPerMinute },
       }),
       sessionTtlMs: config.sessionTtlMs,
+      mfa: adminMfa,
+      mailer: config.smtp && createSmtpMailer(config.smtp),
+      publicUrl: config.publicUrl,
     }),
+    /** Administrators' TOTP second factor, recovery codes and the account's "require MFA" (docs/administrators.md). */
+    adminMfa,
     credentials,
     clientAuthenticator,
     applications: createApplicationService({ db, clock, audit, revokeApplicationCredentials: credentials.revokeApplicationCredentials, customerViews }),
@@ -121,9 +158,9 @@ export function createServices(deps: { config: Config; database: Database; clock
     /** The clock every service reads; surfaces read it too, for "days left" in answers. */
     clock,
     /** Scheduled refresh of connections configured by metadata URL (run by src/jobs.ts). */
-    metadataRefresh: createMetadataRefresh({ db, clock, putCustomer: customers.putCustomer, views: customerViews, logger, options: config.metadataRefresh }),
+    metadataRefresh: createMetadataRefresh({ db, clock, putCustomer: customers.putCustomer, views: customerViews, events, logger, options: config.metadataRefresh }),
     /** Certificate expiry notices, 30, 7 and 1 days ahead (run by src/jobs.ts). */
-    expiryNotices: createExpiryNotices({ db, clock, audit, logger }),
+    expiryNotices: createExpiryNotices({ db, clock, audit, events, logger }),
     /** The built-in test IdP (docs/test-idp.md); its password checks share the console sign-in limits. */
     testIdp: createTestIdpService({
       db,
@@ -136,6 +173,7 @@ export function createServices(deps: { config: Config; database: Database; clock
         scope: 'test-idp',
         limits: { perAddress: config.signInFailuresPerMinute, perIdentityAndAddress: config.signInFailuresPerMinute, perIdentity: config.signInFailuresPerEmailPerMinute },
       }),
+      sealer,
       publicUrl: config.publicUrl,
     }),
     /** Account › Branding: what the account's end users see on our sign-in pages. */

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestPostgresDatabase, withDatabaseName, type TestPostgresDatabase } from './helpers/postgres-databases.js';
+import { withTestKeyEncryptionKey } from './helpers/key-encryption.js';
 
 /** `ssobridge` as an operator runs it; resolves with what it printed and its exit code. */
 function ssobridge(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -96,7 +97,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('ssobridge serve with a DATABASE
   it('says the database belongs to a newer version, naming the migration it does not know', async () => {
     const database = await createTestPostgresDatabase();
     databases.push(database);
-    expect((await ssobridge(['account', 'list'], { DATA_DIR: tempDir(), DATABASE_URL: database.url })).code).toBe(0);
+    expect((await ssobridge(['account', 'list'], withTestKeyEncryptionKey({ DATA_DIR: tempDir(), DATABASE_URL: database.url }))).code).toBe(0);
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {

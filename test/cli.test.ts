@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServerProcess } from './helpers/server-process.js';
+import { withTestKeyEncryptionKey } from './helpers/key-encryption.js';
 
 const run = promisify(execFile);
 const cli = path.resolve('bin/ssobridge.js');
@@ -154,7 +155,7 @@ async function cliDatabase(dialect: string): Promise<{ env: Record<string, strin
   const url = new URL(process.env.TEST_DATABASE_URL!);
   url.pathname = `/${name}`;
   return {
-    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString(), PUBLIC_URL: '' },
+    env: withTestKeyEncryptionKey({ DATA_DIR: dataDir, DATABASE_URL: url.toString(), PUBLIC_URL: '' }),
     async drop() {
       const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
       await client.connect();

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { createServices } from '../../src/services.js';
+import { withTestKeyEncryptionKey } from '../../test/helpers/key-encryption.js';
 
 /**
  * Adds a Connection API credential to the default account, as the console would, on the database
@@ -11,7 +12,7 @@ import { createServices } from '../../src/services.js';
  */
 export async function createBenchCredential(databaseEnv: Record<string, string>): Promise<{ clientId: string; clientSecret: string }> {
   const logger = pino({ level: 'silent' });
-  const config = loadConfig({ ...databaseEnv, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ ...withTestKeyEncryptionKey(databaseEnv), LOG_LEVEL: 'silent' });
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
   const services = createServices({ config, database, clock: systemClock, logger });
   try {

@@ -48,6 +48,8 @@ export interface AdminSessionsTable {
   created_at: number;
   expires_at: number;
   source_ip: string;
+  /** 1 while the admin has given the password but not yet the second factor (0019). */
+  second_factor_pending: Generated<number>;
 }
 
 export interface SetupTokensTable {
@@ -55,6 +57,45 @@ export interface SetupTokensTable {
   account_id: string;
   created_at: number;
   expires_at: number;
+}
+
+/** An invitation to become an admin of the account (0019); only the SHA-256 of the link's secret. */
+export interface AdminInvitationsTable {
+  id: string;
+  account_id: string;
+  email: string;
+  token_hash: string;
+  invited_by_id: string;
+  invited_by_label: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  accepted_at: number | null;
+}
+
+/** An admin's TOTP second factor (0019): confirmed once the first code was accepted. */
+export interface AdminTotpTable {
+  admin_id: string;
+  secret_sealed: string;
+  created_at: number;
+  confirmed_at: number | null;
+  last_used_step: number | null;
+}
+
+/** An admin's recovery codes (0019): SHA-256 digests, each usable once. */
+export interface AdminRecoveryCodesTable {
+  admin_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+/** Account › Administrators settings (0019); absent while the account keeps the defaults. */
+export interface AccountAdminSettingsTable {
+  account_id: string;
+  /** 1: every admin must use a second factor. */
+  require_mfa: number;
+  updated_at: number;
 }
 
 export interface AuditEventsTable {
@@ -69,6 +110,8 @@ export interface AuditEventsTable {
   target_id: string;
   source_ip: string;
   details: string;
+  /** The writing transaction's id on PostgreSQL (0 on SQLite): the export cursor's order (0020). */
+  writer_xid: Generated<number>;
 }
 
 /** One attempt that counts toward a throttle limit (a sliding log: exact, and safe under races). */
@@ -330,6 +373,54 @@ export interface EventsTable {
   created_at: number;
 }
 
+/** Webhook endpoints (0017): the secret only sealed (src/domain/keys/secret-sealer.ts). */
+export interface WebhookEndpointsTable {
+  id: string;
+  account_id: string;
+  url: string;
+  description: string;
+  /** JSON array of event types; null = every type. */
+  event_types: string | null;
+  enabled: number;
+  /** Why the endpoint is off when the service turned it off ('failing'); null otherwise. */
+  disabled_reason: string | null;
+  secret_sealed: string;
+  secret_hint: string;
+  failing_since: number | null;
+  consecutive_failures: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event to one endpoint (0017); claimed by an instance through its lease. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  account_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_seq: number;
+  customer_key: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  created_at: number;
+}
+
+/** The delivery log (0017). */
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempted_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
 export interface DB {
   accounts: AccountsTable;
   credentials: CredentialsTable;
@@ -360,4 +451,11 @@ export interface DB {
   oidc_client_secrets: OidcClientSecretsTable;
   oidc_payloads: OidcPayloadsTable;
   events: EventsTable;
+  admin_invitations: AdminInvitationsTable;
+  admin_totp: AdminTotpTable;
+  admin_recovery_codes: AdminRecoveryCodesTable;
+  account_admin_settings: AccountAdminSettingsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

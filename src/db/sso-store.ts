@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { toApplication } from '../domain/applications/application-service.js';
-import type { LoginCommit, LoginCommitOutcome, SsoCustomer, SsoStore, TokenAttributes } from '../domain/sso/sso-store.js';
+import type { LoginCommit, LoginCommitOutcome, SignInEvent, SsoCustomer, SsoStore, TokenAttributes } from '../domain/sso/sso-store.js';
 import { findDefaultCustomerId } from './repositories/accounts-repository.js';
 import { findApplicationBySaasid } from './repositories/applications-repository.js';
 import {
@@ -87,7 +87,13 @@ function toSsoCustomer(record: CustomerRecord | undefined): SsoCustomer | undefi
 }
 
 /** The SSO runtime's store over Kysely: the same statements on SQLite and PostgreSQL. */
-export function createSsoStore(database: Database): SsoStore {
+export function createSsoStore(
+  database: Database,
+  hooks: {
+    /** After a sign-in log row is written (the failure alerts count there); never throws. */
+    afterSignInRecorded?: (event: SignInEvent) => Promise<void>;
+  } = {},
+): SsoStore {
   const { db } = database;
   const runInOneTransaction = database.sqlite ? synchronousSqliteTransaction(database, database.sqlite) : kyselyTransaction(db);
   return {
@@ -120,7 +126,10 @@ export function createSsoStore(database: Database): SsoStore {
         throw error;
       }
     },
-    recordSignIn: (event) => insertSsoEvent(db, event),
+    async recordSignIn(event) {
+      await insertSsoEvent(db, event);
+      await hooks.afterSignInRecorded?.(event);
+    },
     saveTestSignInResult: (result) => saveTestSignInResult(db, result),
 
     async consumeToken(tokenHash, owner, now) {

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { createServices, type Services } from '../../src/services.js';
 import { silentLogger } from '../helpers/databases.js';
+import { TEST_KEY_ENCRYPTION_KEY } from '../helpers/key-encryption.js';
 import { createTestPostgresDatabase, withAdminClient, type TestPostgresDatabase } from '../helpers/postgres-databases.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { curlBasic, operatorActor, SP_MANAGED } from '../helpers/test-app.js';
@@ -44,7 +45,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('losing PostgreSQL connections u
     server = await startServerProcess({ DATABASE_URL: serverUrl.toString(), DATA_DIR: dataDir, DATABASE_POOL_SIZE: '4' });
     // A second "instance" on the same database makes the credential and, later, edits it.
     const database = await openDatabase({ url: pgDatabase.url, dataDir, logger: silentLogger, poolSize: 2 });
-    const services = createServices({ config: loadConfig({ DATABASE_URL: pgDatabase.url, LOG_LEVEL: 'silent' }), database, clock: systemClock, logger: silentLogger });
+    const services = createServices({ config: loadConfig({ DATABASE_URL: pgDatabase.url, LOG_LEVEL: 'silent', KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY }), database, clock: systemClock, logger: silentLogger });
     otherInstance = { database, services };
     const { account } = await services.accounts.ensureDefaultAccount(operatorActor);
     const created = await services.credentials.createConnectionApiCredential(operatorActor(account.id), { description: 'load' });

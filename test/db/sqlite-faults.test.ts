@@ -8,7 +8,7 @@ import { systemClock } from '../../src/clock.js';
 import { openDatabase } from '../../src/db/database.js';
 import { silentLogger } from '../helpers/databases.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { curlBasic, idpCertificatePem, operatorActor, SP_MANAGED, testConfig } from '../helpers/test-app.js';
+import { curlBasic, idpCertificatePem, operatorActor, SP_MANAGED, testConfig, TEST_KEY_ENCRYPTION_KEY } from '../helpers/test-app.js';
 
 /**
  * The real server process on an SQLite file that cannot be written. A full disk (a small tmpfs,
@@ -94,7 +94,8 @@ describe('an SQLite database that cannot be written (real server process)', () =
     const dataDir = tempDir('ssobridge-full-');
     // A 4 MiB tmpfs over DATA_DIR, visible only to the server's own mount namespace.
     const server = await startServerProcess(
-      { DATA_DIR: dataDir, SEED_DIR: seedDir },
+      // The seed's key-encryption key: the server opens the keys the seed sealed.
+      { DATA_DIR: dataDir, SEED_DIR: seedDir, KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY },
       { wrap: (node, args) => ['unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=4m tmpfs "$DATA_DIR" && cp "$SEED_DIR/ssobridge.sqlite" "$DATA_DIR/" && exec "$0" "$@"', node, ...args]] },
     );
     cleanups.push(() => server.stop());
@@ -143,7 +144,7 @@ describe('an SQLite database that cannot be written (real server process)', () =
     fs.chmodSync(dataDir, 0o777);
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [path.resolve('bin/ssobridge.js'), 'serve'], {
-        env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '' },
+        env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '', KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY },
         stdio: ['ignore', 'ignore', 'pipe'],
         ...(isRoot && { uid: 65534, gid: 65534 }),
       });

@@ -53,6 +53,7 @@ describe('docs/api.md', () => {
       expect(result.stdout).toContain('"idpId":"customer001.com"');
       expect(result.stdout).toContain('"entityId":"https://idp.customer002.com/saml"');
       expect(result.stdout).toContain('<md:EntityDescriptor');
+      expect(result.stdout).toContain('"action":"customer.created"');
       // The walk-through ends by deleting what it made.
       expect((await app.services.customers.listCustomers(account.id, {})).customers).toEqual([]);
     } finally {

@@ -93,7 +93,7 @@ describe('docs/operations.md on upgrading', () => {
 });
 
 describe('docs/operations.md on backups', () => {
-  it('names every setting a server stores and the private key column, and says keys are in clear', async () => {
+  it('names every setting a server stores and the private key column, says they are sealed, and names the key file to back up apart', async () => {
     const dataDir = tempDir();
     const server = await startServerProcess({ DATA_DIR: dataDir, DATABASE_URL: '', PUBLIC_URL: 'https://sso.example.com' });
     await server.stop();
@@ -105,8 +105,13 @@ describe('docs/operations.md on backups', () => {
     expect(keyColumns.length).toBeGreaterThan(0);
     const backups = section('docs/operations.md', 'Backups');
     for (const name of [...settings, ...keyColumns, 'signing_keys', 'instance_settings']) expect(backups).toContain(`\`${name}\``);
-    expect(backups).toContain('key material, in clear');
-    expect(backups).toContain('keys are not encrypted at rest yet');
+    expect(backups).toContain('key material, sealed');
+    expect(backups).not.toMatch(/in clear\W+keys|not encrypted at rest/);
+    // The first start generated the key-encryption key the section tells operators to back up separately.
+    expect(fs.statSync(path.join(dataDir, 'key-encryption.key')).mode & 0o777).toBe(0o600);
+    expect(backups).toContain('`DATA_DIR/key-encryption.key`');
+    expect(backups).toContain('backups (a password manager');
+    expect(server.output()).toContain(`Generated the key-encryption key ${path.join(dataDir, 'key-encryption.key')}: back it up separately from the database.`);
   });
 });
 

@@ -5,6 +5,7 @@ import { createAuditLog } from '../../src/domain/audit/audit-log.js';
 import { createClientAuthenticator, type ClientAuthenticator } from '../../src/domain/credentials/client-authenticator.js';
 import { createCredentialService } from '../../src/domain/credentials/credential-service.js';
 import { verifySecret } from '../../src/domain/credentials/secrets.js';
+import { createEventLog } from '../../src/domain/events/event-log.js';
 import { CREDENTIAL_TOPIC, createVerifiedCredentialCache } from '../../src/domain/credentials/verified-credential-cache.js';
 import { createThrottle } from '../../src/domain/throttle/throttle.js';
 import { dropTestDatabases, newDatabaseLocation, openTestDatabase, silentLogger, testDialects } from '../helpers/databases.js';
@@ -39,9 +40,10 @@ describe.each(testDialects)('client authenticator and its verified-credential ca
     await database.changes.start();
     const clock = new TestClock();
     const db = database.db;
-    const audit = createAuditLog({ db, clock });
+    const audit = createAuditLog({ db, dialect, clock });
     const cache = createVerifiedCredentialCache(database.changes);
-    const credentials = createCredentialService({ db, clock, audit, changes: database.changes, cache });
+    const events = createEventLog({ db, dialect: database.dialect, clock });
+    const credentials = createCredentialService({ db, clock, audit, events, changes: database.changes, cache });
     const hold = { secret: undefined as string | undefined, entered: deferred(), release: deferred() };
     const authenticator = createClientAuthenticator({
       db,

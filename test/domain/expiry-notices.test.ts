@@ -20,7 +20,7 @@ async function expiryEvents(app: App, accountId: string) {
 describe.each(testDialects)('Certificate expiry notices (%s)', (dialect) => {
   const apps = appsPerTest(dialect);
 
-  it("logs and audits a customer's IdP certificate 30, 7 and 1 days before it expires, each notice once", async () => {
+  it("logs and audits a customer's IdP certificate 30, 7 and 1 days before it expires and once expired, each notice once", async () => {
     const clock = new TestClock();
     const { app, database } = await apps.start({ clock });
     const logged: string[] = [];
@@ -31,7 +31,7 @@ describe.each(testDialects)('Certificate expiry notices (%s)', (dialect) => {
       },
     });
     // The job as the server builds it, with a log that can be read.
-    const notices = createExpiryNotices({ db: database.db, clock, audit: app.services.audit, logger: createLogger('warn', sink) });
+    const notices = createExpiryNotices({ db: database.db, clock, audit: app.services.audit, events: app.services.events, logger: createLogger('warn', sink) });
     const { account } = await app.services.accounts.createAccount(operatorActor, 'Acme SaaS');
     const idpCertificate = await generateSigningKeyPair('idp.customer.example', clock.now(), 40 / 365.25);
     await app.services.customers.putCustomer(operatorActor(account.id), 'customer.example', {
@@ -55,21 +55,25 @@ describe.each(testDialects)('Certificate expiry notices (%s)', (dialect) => {
     await expectNotices(1);
     clock.advance(6.5 * DAY);
     await expectNotices(1);
+    // Expired: one more notice, once.
     clock.advance(2 * DAY);
+    await expectNotices(1);
     await expectNotices(0);
 
     const events = await expiryEvents(app, account.id);
     expect(events.map((e) => [e.action, e.targetKind, e.targetId, e.details.noticeDays, e.details.daysLeft])).toEqual([
+      ['certificate.expired', 'customer', 'customer.example', 0, 0],
       ['certificate.expiring', 'customer', 'customer.example', 1, 1],
       ['certificate.expiring', 'customer', 'customer.example', 7, 7],
       ['certificate.expiring', 'customer', 'customer.example', 30, 29],
     ]);
-    expect(events[0]!.details).toMatchObject({ notAfter, subject: 'CN=idp.customer.example' });
+    expect(events[1]!.details).toMatchObject({ notAfter, subject: 'CN=idp.customer.example' });
     const warnings = logged.map((line) => JSON.parse(line) as { level: number; msg: string });
     expect(warnings.map((w) => w.msg)).toEqual([
       'the IdP certificate of customer customer.example expires in 29 day(s)',
       'the IdP certificate of customer customer.example expires in 7 day(s)',
       'the IdP certificate of customer customer.example expires in 1 day(s)',
+      'the IdP certificate of customer customer.example has expired',
     ]);
     expect(warnings.every((w) => w.level === 40)).toBe(true);
   });
@@ -94,6 +98,6 @@ describe.each(testDialects)('Certificate expiry notices (%s)', (dialect) => {
     });
     expect(await app.services.expiryNotices.sendDue()).toBe(1);
     expect(await app.services.expiryNotices.sendDue()).toBe(0);
-    expect((await expiryEvents(app, account.id))[0]).toMatchObject({ action: 'certificate.expired', targetKind: 'customer', targetId: 'old.customer.example', details: { daysLeft: 0, noticeDays: 1 } });
+    expect((await expiryEvents(app, account.id))[0]).toMatchObject({ action: 'certificate.expired', targetKind: 'customer', targetId: 'old.customer.example', details: { daysLeft: 0, noticeDays: 0 } });
   });
 });

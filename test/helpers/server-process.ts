@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../bench/lib/processes.js';
+import { withTestKeyEncryptionKey } from './key-encryption.js';
 
 /** A real `ssobridge serve` process, as an operator starts it. */
 export interface ServerProcess {
@@ -28,7 +29,7 @@ export async function startServerProcess(env: Record<string, string>, options: S
   const nodeArgs = [path.resolve('bin/ssobridge.js'), 'serve'];
   const [command, args] = options.wrap ? options.wrap(process.execPath, nodeArgs) : [process.execPath, nodeArgs];
   const child = spawn(command, args, {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...withTestKeyEncryptionKey(env) },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.uid !== undefined && { uid: options.uid }),
     ...(options.gid !== undefined && { gid: options.gid }),

@@ -5,6 +5,9 @@ import type { Actor } from '../../src/domain/actor.js';
 import { newDatabaseLocation, openTestDatabase, silentLogger, type TestDatabaseLocation } from './databases.js';
 import { TestClock } from './test-clock.js';
 import type { Dialect } from '../../src/db/dialect.js';
+import { TEST_KEY_ENCRYPTION_KEY } from './key-encryption.js';
+
+export { TEST_KEY_ENCRYPTION_KEY } from './key-encryption.js';
 
 export interface TestInstance {
   app: App;
@@ -15,8 +18,9 @@ export interface TestInstance {
   close(): Promise<void>;
 }
 
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ PUBLIC_URL: 'http://localhost:8080', LOG_LEVEL: 'silent', ...overrides });
+  return loadConfig({ PUBLIC_URL: 'http://localhost:8080', LOG_LEVEL: 'silent', KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY, ...overrides });
 }
 
 /** One server instance over a database location; open two on one location for multi-instance tests. */

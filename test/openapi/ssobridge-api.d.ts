@@ -197,6 +197,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/web-portal/rest/saas/idp/2.0/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's events
+         * @description Oldest first, in the order their changes committed, after the cursor `after` (from the oldest without it). Keep `nextCursor` and ask again with it: every event appears once, with no gaps, including events committed while you page. Event types and their data: docs/events.md.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/web-portal/rest/saas/idp/2.0/auditLog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the account's audit log
+         * @description Oldest first, one page at a time, filtered by time (`from` inclusive, `to` exclusive), actor and action. Poll with the `nextCursor` of the last answer to receive each event exactly once, also events written since: an event appears once every transaction that was running when it was written has finished (on PostgreSQL), so a cursor never passes over one that commits late. The same events as JSON Lines: the console (Account › Audit log) and `ssobridge audit export`.
+         */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/web-portal/rest/saas/idp/2.0/webhookEndpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description Oldest first, without their secrets.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Add a webhook endpoint
+         * @description Events of the account (docs/events.md) are POSTed to `url`, signed per Standard Webhooks with the secret returned here, once. At most 10 endpoints per account. Only events recorded after the endpoint exists are delivered to it.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/web-portal/rest/saas/idp/2.0/webhookEndpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a webhook endpoint */
+        get: operations["getWebhookEndpoint"];
+        /**
+         * Replace a webhook endpoint
+         * @description Sets every field: those left out take their defaults (no description, every event type, enabled). The secret is kept unless `rotateSecret` is true.
+         */
+        put: operations["replaceWebhookEndpoint"];
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Its pending deliveries are dropped with it.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Changes only the fields given. `enabled: true` turns on an endpoint that ssobridge turned off for failing, and its pending deliveries resume. `rotateSecret: true` replaces the signing secret at once and returns the new one, once.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/web-portal/rest/saas/idp/2.0/webhookEndpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an endpoint's deliveries
+         * @description The delivery log: newest event first, each with its attempts (status code, error, duration). Continue with `before` = the `nextBefore` of the previous page.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/web-portal/rest/saas/idp/2.0/webhookEndpoints/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description Queues the same event (same `webhook-id`) for this endpoint again, from a fresh retry schedule; a pending delivery is tried now.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sso/TXS/2.0/1/{tokenid}": {
         parameters: {
             query?: never;
@@ -430,6 +563,124 @@ export interface components {
             updatedAt: string;
         } & {
             [key: string]: unknown;
+        };
+        Event: {
+            /** @description Unique and stable: the same event keeps its id in this list and in webhook deliveries (`webhook-id`) */
+            id: string;
+            /** @enum {string} */
+            type: "connection.created" | "connection.updated" | "connection.deleted" | "connection.activated" | "setup_link.used" | "certificate.expiring" | "certificate.expired" | "metadata_refresh.failed" | "sign_in.failures_above_threshold" | "credential.created" | "credential.updated" | "credential.deleted";
+            /** @description ISO 8601: when the change that caused it was made */
+            createdAt: string;
+            /** @description The customer connection it is about; null for account-wide events (credentials) */
+            idpId: string | null;
+            /** @description The type's data (docs/events.md); never a secret */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        EventPage: {
+            /** @description Oldest first */
+            events: components["schemas"]["Event"][];
+            /** @description Pass as `after` to continue; returned on the last (even an empty) page too, so a poller keeps it and asks again later */
+            nextCursor: string;
+        };
+        AuditEvent: {
+            /** @description The event's number in this instance's audit log */
+            id: number;
+            /** @description ISO 8601 time of the change */
+            at: string;
+            actor: {
+                /** @description `admin` (console), `api-client` (this API), `operator` (the CLI) or `customer-admin` (a customer's IT admin through a setup link) */
+                kind: string;
+                /** @description Admin id, client ID, setup link id, or the operator's OS user */
+                id: string;
+                /** @description An email address or a credential's description */
+                label: string;
+            };
+            /** @description What happened, such as `customer.created` (docs/api.md lists them) */
+            action: string;
+            target: {
+                kind: string;
+                id: string;
+            };
+            sourceIp: string;
+            /** @description What changed, never a secret */
+            details: {
+                [key: string]: string | number | boolean | null;
+            };
+        };
+        WebhookEndpoint: {
+            id: string;
+            url: string;
+            description: string;
+            /** @description null = every event type */
+            eventTypes: ("connection.created" | "connection.updated" | "connection.deleted" | "connection.activated" | "setup_link.used" | "certificate.expiring" | "certificate.expired" | "metadata_refresh.failed" | "sign_in.failures_above_threshold" | "credential.created" | "credential.updated" | "credential.deleted")[] | null;
+            enabled: boolean;
+            /** @description `failing` when ssobridge turned the endpoint off: a delivery used its whole retry schedule and nothing reached the endpoint for over 24 hours */
+            disabledReason: "failing" | null;
+            /** @description The end of the signing secret, to tell secrets apart; the secret itself is shown only by create and by `rotateSecret` */
+            secretHint: string;
+            /** @description Since when every attempt to this endpoint has failed; null while deliveries succeed */
+            failingSince: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        WebhookEndpointWithSecret: {
+            id: string;
+            url: string;
+            description: string;
+            /** @description null = every event type */
+            eventTypes: ("connection.created" | "connection.updated" | "connection.deleted" | "connection.activated" | "setup_link.used" | "certificate.expiring" | "certificate.expired" | "metadata_refresh.failed" | "sign_in.failures_above_threshold" | "credential.created" | "credential.updated" | "credential.deleted")[] | null;
+            enabled: boolean;
+            /** @description `failing` when ssobridge turned the endpoint off: a delivery used its whole retry schedule and nothing reached the endpoint for over 24 hours */
+            disabledReason: "failing" | null;
+            /** @description The end of the signing secret, to tell secrets apart; the secret itself is shown only by create and by `rotateSecret` */
+            secretHint: string;
+            /** @description Since when every attempt to this endpoint has failed; null while deliveries succeed */
+            failingSince: string | null;
+            createdAt: string;
+            updatedAt: string;
+            /** @description The Standard Webhooks signing secret (`whsec_…`). Shown only in this answer: ssobridge keeps it encrypted and never shows it again. */
+            secret: string;
+        };
+        UpdatedWebhookEndpoint: {
+            id: string;
+            url: string;
+            description: string;
+            /** @description null = every event type */
+            eventTypes: ("connection.created" | "connection.updated" | "connection.deleted" | "connection.activated" | "setup_link.used" | "certificate.expiring" | "certificate.expired" | "metadata_refresh.failed" | "sign_in.failures_above_threshold" | "credential.created" | "credential.updated" | "credential.deleted")[] | null;
+            enabled: boolean;
+            /** @description `failing` when ssobridge turned the endpoint off: a delivery used its whole retry schedule and nothing reached the endpoint for over 24 hours */
+            disabledReason: "failing" | null;
+            /** @description The end of the signing secret, to tell secrets apart; the secret itself is shown only by create and by `rotateSecret` */
+            secretHint: string;
+            /** @description Since when every attempt to this endpoint has failed; null while deliveries succeed */
+            failingSince: string | null;
+            createdAt: string;
+            updatedAt: string;
+            /** @description The new signing secret, when `rotateSecret` was true; shown only in this answer */
+            secret?: string;
+        };
+        WebhookDelivery: {
+            id: string;
+            /** @description The event, and the `webhook-id` of every attempt */
+            eventId: string;
+            eventType: string;
+            idpId: string | null;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: {
+                attemptedAt: string;
+                durationMs: number;
+                /** @description The receiver's HTTP status; null when no answer came */
+                statusCode: number | null;
+                /** @description Why the attempt failed, in a few words; null when it succeeded */
+                error: string | null;
+            }[];
+            /** @description When a pending delivery is tried next */
+            nextAttemptAt: string | null;
+            deliveredAt: string | null;
+            createdAt: string;
         };
         /** @description The signed-in user: the attributes the application requires (a list when the IdP sent several values), then `pingone.subject`, `pingone.idp.id` and the other values ssobridge vouches for */
         TokenAttributes: {
@@ -1432,6 +1683,824 @@ export interface operations {
                 };
             };
             /** @description Not found (`SETUP_LINK_NOT_FOUND`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long (`URI_TOO_LONG`). */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description A `nextCursor` from an earlier answer; omit to start from the oldest event */
+                after?: string;
+                /** @description Events per page, 1 to 1000 (default 100) */
+                limit?: number;
+                /** @description Only these event types: repeat the parameter or separate types with commas */
+                type?: string | string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `nextCursor` of the previous answer; none to start from the oldest event */
+                cursor?: string;
+                /** @description Events at or after this ISO 8601 time */
+                from?: string;
+                /** @description Events before this ISO 8601 time */
+                to?: string;
+                /** @description The actor's id (admin id, client ID, OS user) or label (email address, credential description), exactly */
+                actor?: string;
+                /** @description An action (`customer.created`), or every action under a prefix that ends with a dot (`customer.`) */
+                action?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of audit events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: components["schemas"]["AuditEvent"][];
+                        /** @description Where to continue: pass it as `cursor` next time, also when `events` is empty, to receive only newer events */
+                        nextCursor: string;
+                        /** @description More events match now: ask again at once with `nextCursor` */
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhookEndpoints: components["schemas"]["WebhookEndpoint"][];
+                    };
+                };
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Where events are POSTed: https://, or http:// on localhost for development. */
+                    url: string;
+                    description?: string;
+                    /** @description Event types this endpoint receives; null = every type (also types added later). */
+                    eventTypes?: ("connection.created" | "connection.updated" | "connection.deleted" | "connection.activated" | "setup_link.used" | "certificate.expiring" | "certificate.expired" | "metadata_refresh.failed" | "sign_in.failures_above_threshold" | "credential.created" | "credential.updated" | "credential.deleted")[] | null;
+                    /** @default true */
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its signing secret (shown only here) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists (`WEBHOOK_ENDPOINT_LIMIT_REACHED`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (`BODY_TOO_LARGE`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint id from create or list */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (`WEBHOOK_ENDPOINT_NOT_FOUND`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long (`URI_TOO_LONG`). */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replaceWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint id from create or list */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Where events are POSTed: https://, or http:// on localhost for development. */
+                    url: string;
+                    description?: string;
+                    /** @description Event types this endpoint receives; null = every type (also types added later). */
+                    eventTypes?: ("connection.created" | "connection.updated" | "connection.deleted" | "connection.activated" | "setup_link.used" | "certificate.expiring" | "certificate.expired" | "metadata_refresh.failed" | "sign_in.failures_above_threshold" | "credential.created" | "credential.updated" | "credential.deleted")[] | null;
+                    /** @default true */
+                    enabled?: boolean;
+                    rotateSecret?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedWebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (`WEBHOOK_ENDPOINT_NOT_FOUND`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (`BODY_TOO_LARGE`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long (`URI_TOO_LONG`). */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint id from create or list */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (`WEBHOOK_ENDPOINT_NOT_FOUND`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long (`URI_TOO_LONG`). */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint id from create or list */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url?: string;
+                    description?: string;
+                    /** @description Event types this endpoint receives; null = every type (also types added later). */
+                    eventTypes?: ("connection.created" | "connection.updated" | "connection.deleted" | "connection.activated" | "setup_link.used" | "certificate.expiring" | "certificate.expired" | "metadata_refresh.failed" | "sign_in.failures_above_threshold" | "credential.created" | "credential.updated" | "credential.deleted")[] | null;
+                    /** @description Turning an endpoint on again (also after it was turned off for failing) resumes its pending deliveries. */
+                    enabled?: boolean;
+                    /** @description Replace the signing secret with a new one, returned once in this answer. */
+                    rotateSecret?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedWebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (`WEBHOOK_ENDPOINT_NOT_FOUND`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (`BODY_TOO_LARGE`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long (`URI_TOO_LONG`). */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                before?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint id from create or list */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: components["schemas"]["WebhookDelivery"][];
+                        /** @description Pass as `before` for the next page; null on the last */
+                        nextBefore: number | null;
+                    };
+                };
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (`WEBHOOK_ENDPOINT_NOT_FOUND`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A path parameter is too long (`URI_TOO_LONG`). */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentications from this client ID or address: retry after `Retry-After` seconds (`TOO_MANY_ATTEMPTS`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database cannot be reached: retry shortly (`DATABASE_UNAVAILABLE`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint id from create or list */
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; a validation failure names each invalid field in `fields` (`VALIDATION_FAILED`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong credentials; sent with `WWW-Authenticate: Basic` (`AUTHENTICATION_REQUIRED`, `INVALID_CREDENTIALS`, `MALFORMED_AUTHORIZATION`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (`WEBHOOK_ENDPOINT_NOT_FOUND`, `WEBHOOK_DELIVERY_NOT_FOUND`). */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { findTestIdp } from '../../src/db/repositories/test-idp-repository.js';
+import { testIdpKeyContext } from '../../src/domain/keys/sealed-secrets.js';
 import { buildSignedResponse, type SigningKey } from '../../src/saml/response-builder.js';
 import { appsPerTest } from '../helpers/apps-per-test.js';
 import { signedInAdmin, unescapeHtml } from '../helpers/console-admin.js';
@@ -223,7 +224,7 @@ describe.each(testDialects)('Built-in test IdP (%s)', (dialect) => {
     const d = await developer(app);
     await startTest(d.browser, d.rest.saasid);
     const record = (await findTestIdp(database.db, d.accountId))!;
-    const testIdpKey: SigningKey = { privateKeyPem: record.privateKeyPem, certificatePem: record.certificatePem };
+    const testIdpKey: SigningKey = { privateKeyPem: app.services.sealer.open(record.sealedPrivateKey, testIdpKeyContext(d.accountId)), certificatePem: record.certificatePem };
     const customerKey = await generateSigningKeyPair('idp.customer001.com', clock.now());
     await app.services.customers.putCustomer(d.actor, 'customer001.com', { entityId: CUSTOMER_IDP, ssoUrl: CUSTOMER_SSO, certificates: [customerKey.certificatePem], applications: [d.rest.saasid] });
 

@@ -16,6 +16,10 @@ import * as setupLinks from './0011-setup-links.js';
 import * as testSignIn from './0014-test-sign-in.js';
 import * as oidc from './0015-oidc.js';
 import * as events from './0016-events.js';
+import * as signInFailureAlerts from './0021-sign-in-failure-alerts.js';
+import * as auditExport from './0020-audit-export.js';
+import * as administrators from './0019-administrators.js';
+import * as webhooks from './0017-webhooks.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -37,6 +41,10 @@ const migrations: Record<string, DialectMigration> = {
   '0014-test-sign-in': testSignIn,
   '0015-oidc': oidc,
   '0016-events': events,
+  '0021-sign-in-failure-alerts': signInFailureAlerts,
+  '0020-audit-export': auditExport,
+  '0019-administrators': administrators,
+  '0017-webhooks': webhooks,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

@@ -104,8 +104,10 @@ export async function updateCustomer(db: Kysely<DB>, c: CustomerRecord): Promise
     .execute();
 }
 
-export async function deleteCustomer(db: Kysely<DB>, accountId: string, id: string): Promise<void> {
-  await db.deleteFrom('customers').where('account_id', '=', accountId).where('id', '=', id).execute();
+/** False when there was no such row (a racing delete came first). */
+export async function deleteCustomer(db: Kysely<DB>, accountId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('customers').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }
 
 export interface CustomerFilter {

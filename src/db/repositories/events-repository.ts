@@ -22,13 +22,25 @@ const EVENT_WRITERS_LOCK = 0x55_0e_7e_47;
  * changes, expiry notices, failure alerts), so serializing their writers costs nothing noticeable.
  */
 export async function insertEvent(trx: Kysely<DB>, dialect: Dialect, e: Omit<EventRecord, 'seq'>): Promise<EventRecord> {
+  const inserted = await insertEventUnlessIdExists(trx, dialect, e);
+  if (!inserted) throw new Error(`event id ${e.id} already exists`);
+  return inserted;
+}
+
+/**
+ * As insertEvent, but an event whose id exists already is not written again (undefined): events
+ * that must be written once per occasion (a failure alert per window) get an id derived from the
+ * occasion, and the unique id decides between racing writers on every instance.
+ */
+export async function insertEventUnlessIdExists(trx: Kysely<DB>, dialect: Dialect, e: Omit<EventRecord, 'seq'>): Promise<EventRecord | undefined> {
   if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENT_WRITERS_LOCK})`.execute(trx);
   const row = await trx
     .insertInto('events')
     .values({ id: e.id, account_id: e.accountId, type: e.type, customer_key: e.customerKey, data: JSON.stringify(e.data), created_at: e.createdAt })
+    .onConflict((oc) => oc.column('id').doNothing())
     .returning('seq')
-    .executeTakeFirstOrThrow();
-  return { ...e, seq: Number(row.seq) };
+    .executeTakeFirst();
+  return row && { ...e, seq: Number(row.seq) };
 }
 
 /** An account's events after `afterSeq`, oldest first. */

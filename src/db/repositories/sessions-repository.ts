@@ -8,10 +8,17 @@ export interface SessionRecord {
   createdAt: number;
   expiresAt: number;
   sourceIp: string;
+  /** The password was given, the second factor not yet: the session opens only the code page. */
+  secondFactorPending?: boolean;
 }
 
 export interface SessionWithAdmin extends SessionRecord {
   adminEmail: string;
+  secondFactorPending: boolean;
+  /** Whether the admin has a confirmed second factor. */
+  mfaEnrolled: boolean;
+  /** Whether the account requires a second factor of every admin. */
+  accountRequiresMfa: boolean;
 }
 
 export async function insertSession(db: Kysely<DB>, s: SessionRecord): Promise<void> {
@@ -24,6 +31,7 @@ export async function insertSession(db: Kysely<DB>, s: SessionRecord): Promise<v
       created_at: s.createdAt,
       expires_at: s.expiresAt,
       source_ip: s.sourceIp,
+      second_factor_pending: s.secondFactorPending ? 1 : 0,
     })
     .execute();
 }
@@ -32,6 +40,8 @@ export async function findLiveSession(db: Kysely<DB>, id: string, now: number): 
   const row = await db
     .selectFrom('admin_sessions')
     .innerJoin('admins', 'admins.id', 'admin_sessions.admin_id')
+    .leftJoin('admin_totp', (join) => join.onRef('admin_totp.admin_id', '=', 'admin_sessions.admin_id').on('admin_totp.confirmed_at', 'is not', null))
+    .leftJoin('account_admin_settings', 'account_admin_settings.account_id', 'admin_sessions.account_id')
     .select([
       'admin_sessions.id',
       'admin_sessions.admin_id',
@@ -40,6 +50,9 @@ export async function findLiveSession(db: Kysely<DB>, id: string, now: number): 
       'admin_sessions.expires_at',
       'admin_sessions.source_ip',
       'admins.email',
+      'admin_sessions.second_factor_pending',
+      'admin_totp.confirmed_at as mfa_confirmed_at',
+      'account_admin_settings.require_mfa',
     ])
     .where('admin_sessions.id', '=', id)
     .where('admin_sessions.expires_at', '>', now)
@@ -53,6 +66,9 @@ export async function findLiveSession(db: Kysely<DB>, id: string, now: number): 
       expiresAt: row.expires_at,
       sourceIp: row.source_ip,
       adminEmail: row.email,
+      secondFactorPending: row.second_factor_pending === 1,
+      mfaEnrolled: row.mfa_confirmed_at !== null,
+      accountRequiresMfa: row.require_mfa === 1,
     }
   );
 }

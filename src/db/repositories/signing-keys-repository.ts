@@ -5,7 +5,8 @@ export interface SigningKeyRecord {
   id: string;
   accountId: string;
   status: 'active' | 'next' | 'retired';
-  privateKeyPem: string;
+  /** The PKCS#8 PEM sealed under the key-encryption key (context: signingKeyContext(id)); only the signing key service opens it. */
+  sealedPrivateKey: string;
   certificatePem: string;
   notAfter: number;
   createdAt: number;
@@ -17,7 +18,7 @@ function toRecord(row: Selectable<SigningKeysTable>): SigningKeyRecord {
     id: row.id,
     accountId: row.account_id,
     status: row.status,
-    privateKeyPem: row.private_key_pem,
+    sealedPrivateKey: row.private_key_pem,
     certificatePem: row.certificate_pem,
     notAfter: row.not_after,
     createdAt: row.created_at,
@@ -37,7 +38,7 @@ export async function insertSigningKey(db: Kysely<DB>, k: SigningKeyRecord): Pro
       id: k.id,
       account_id: k.accountId,
       status: k.status,
-      private_key_pem: k.privateKeyPem,
+      private_key_pem: k.sealedPrivateKey,
       certificate_pem: k.certificatePem,
       not_after: k.notAfter,
       created_at: k.createdAt,

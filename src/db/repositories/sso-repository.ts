@@ -143,6 +143,19 @@ export async function insertSsoEvent(db: Kysely<DB>, e: SignInEvent): Promise<vo
   await signInEventInsert(db, e).execute();
 }
 
+/** Failed sign-ins of one connection to one application since `since` (the partial index of 0021). */
+export async function countFailedSignIns(db: Kysely<DB>, customerId: string, applicationId: string, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('sso_events')
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('application_id', '=', applicationId)
+    .where('at', '>=', since)
+    .where('outcome', '=', 'failure')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export interface SsoEventRecord {
   id: number;
   customerId: string | null;

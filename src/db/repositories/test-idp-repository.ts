@@ -8,7 +8,8 @@ export interface TestIdpRecord {
   accountId: string;
   idpId: string;
   password: string;
-  privateKeyPem: string;
+  /** Sealed under the key-encryption key (context: testIdpKeyContext(accountId)); the test IdP service opens it to sign. */
+  sealedPrivateKey: string;
   certificatePem: string;
   userAttributes: TestUserAttributes;
   turnedOff: boolean;
@@ -33,7 +34,7 @@ function toRecord(row: Selectable<TestIdpsTable>): TestIdpRecord {
     accountId: row.account_id,
     idpId: row.idp_id,
     password: row.password,
-    privateKeyPem: row.private_key_pem,
+    sealedPrivateKey: row.private_key_pem,
     certificatePem: row.certificate_pem,
     userAttributes: parseUserAttributes(row.user_attributes),
     turnedOff: Number(row.turned_off) === 1,
@@ -60,7 +61,7 @@ export async function insertTestIdp(db: Kysely<DB>, r: TestIdpRecord): Promise<v
       account_id: r.accountId,
       idp_id: r.idpId,
       password: r.password,
-      private_key_pem: r.privateKeyPem,
+      private_key_pem: r.sealedPrivateKey,
       certificate_pem: r.certificatePem,
       user_attributes: JSON.stringify(r.userAttributes),
       turned_off: r.turnedOff ? 1 : 0,

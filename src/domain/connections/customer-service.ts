@@ -32,6 +32,8 @@ import { buildSpMetadata } from '../../saml/sp-metadata.js';
 import type { Actor } from '../actor.js';
 import { toApplication } from '../applications/application-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { eventCertificate, newEvent, type ConnectionEventData, type SetupLinkAction } from '../events/event-data.js';
+import type { EventLog } from '../events/event-log.js';
 import type { SigningKeyService } from '../keys/signing-key-service.js';
 import type { Application, CustomerView, IdpSettings } from '../model.js';
 import { SECURE_URL_RULE, secureUrlSchema } from '../url-rules.js';
@@ -85,6 +87,8 @@ export interface PutCustomerOptions {
    * admin changed during the fetch (a connection just disabled would be enabled again).
    */
   ifUnmodifiedSince?: number;
+  /** What a customer's IT admin saved through a setup link (actor `customer-admin`): named by the `setup_link.used` event. */
+  setupLinkAction?: Extract<SetupLinkAction, 'identity_provider_saved' | 'attribute_mapping_saved'>;
 }
 
 export const CUSTOMER_PAGE_MAX = 200;
@@ -108,6 +112,27 @@ const idpIdInput = z.object({ idpId: idpIdSchema });
 const parseIdpId = (idpId: string) => parseInput(idpIdInput, { idpId }).idpId;
 
 /**
+ * Inside a change's transaction: the connection's events (docs/events.md). `updated` for every
+ * change to an existing connection, `created` for a new one, then `activated` when it went from
+ * not enabled (or absent) to enabled, whoever turned it on.
+ */
+async function recordConnectionEvents(trx: Kysely<DB>, events: EventLog, actor: Actor, record: CustomerRecord, wasEnabled: boolean | undefined): Promise<void> {
+  const saasids = (await listAppConnections(trx, [record.id])).map((c) => c.applicationId).sort();
+  const data: ConnectionEventData = {
+    idpId: record.idpId,
+    entityId: record.entityId,
+    enabled: record.enabled,
+    saasids,
+    certificates: record.settings.certificates.map(eventCertificate),
+    metadataUrl: record.settings.metadataUrl,
+    changedBy: actor.kind,
+    setupLinkId: actor.kind === 'customer-admin' ? actor.id : null,
+  };
+  await events.record(trx, newEvent(wasEnabled === undefined ? 'connection.created' : 'connection.updated', actor.accountId, record.idpId, data));
+  if (record.enabled && wasEnabled !== true) await events.record(trx, newEvent('connection.activated', actor.accountId, record.idpId, data));
+}
+
+/**
  * Setup links configure a connection before it goes live. When the provider (not the customer's
  * IT admin through a link) turns the connection on, its open links are completed (an approval:
  * what was approved can no longer be changed through them); when it turns it off, they are revoked
@@ -122,12 +147,13 @@ export function createCustomerService(deps: {
   db: Kysely<DB>;
   clock: Clock;
   audit: AuditLog;
+  events: EventLog;
   signingKeys: SigningKeyService;
   fetchMetadata: MetadataFetcher;
   publicUrl: string;
   views: CustomerViewCache;
 }) {
-  const { db, clock, audit, views } = deps;
+  const { db, clock, audit, events, views } = deps;
 
   /** Runs a change to an account's customers, announcing it so every instance drops its cached views. */
   const commitChange = async <T>(accountId: string, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> => {
@@ -323,6 +349,10 @@ export function createCustomerService(deps: {
         await endSetupLinksWhenProviderSwitches(trx, actor, validIdpId, before?.enabled ?? false, record.enabled, now);
         await replaceEmailDomains(trx, actor.accountId, record.id, domains);
         const connections = await setAppConnections(trx, actor.accountId, record.id, wanted, { removeUnlisted: valid.removeUnlistedApplications, now });
+        await recordConnectionEvents(trx, events, actor, record, before?.enabled);
+        if (actor.kind === 'customer-admin') {
+          await events.record(trx, newEvent('setup_link.used', actor.accountId, validIdpId, { idpId: validIdpId, setupLinkId: actor.id, action: options.setupLinkAction ?? 'identity_provider_saved' }));
+        }
         await audit.record(trx, actor, {
           action: before ? 'customer.updated' : 'customer.created',
           targetKind: 'customer',
@@ -396,8 +426,10 @@ export function createCustomerService(deps: {
         const record = await findCustomerByIdpId(trx, actor.accountId, validIdpId);
         if (!record) throw customerNotFound(idpId);
         if (record.enabled === enabled) return false;
-        await updateCustomer(trx, { ...record, enabled, updatedAt: clock.now() });
+        const updated = { ...record, enabled, updatedAt: clock.now() };
+        await updateCustomer(trx, updated);
         await endSetupLinksWhenProviderSwitches(trx, actor, record.idpId, record.enabled, enabled, clock.now());
+        await recordConnectionEvents(trx, events, actor, updated, record.enabled);
         await audit.record(trx, actor, { action: enabled ? 'customer.enabled' : 'customer.disabled', targetKind: 'customer', targetId: record.idpId });
         return true;
       });
@@ -406,7 +438,9 @@ export function createCustomerService(deps: {
     async deleteCustomer(actor: Actor, idpId: string): Promise<void> {
       const record = await requireCustomer(actor.accountId, idpId);
       await commitChange(actor.accountId, async (trx) => {
-        await deleteCustomer(trx, actor.accountId, record.id);
+        const saasids = (await listAppConnections(trx, [record.id])).map((c) => c.applicationId).sort();
+        if (!(await deleteCustomer(trx, actor.accountId, record.id))) throw customerNotFound(idpId);
+        await events.record(trx, newEvent('connection.deleted', actor.accountId, record.idpId, { idpId: record.idpId, entityId: record.entityId, saasids, changedBy: actor.kind }));
         await audit.record(trx, actor, { action: 'customer.deleted', targetKind: 'customer', targetId: record.idpId, details: { entityId: record.entityId } });
       });
     },
@@ -417,6 +451,7 @@ export function createCustomerService(deps: {
         if (!(await deleteAppConnection(trx, record.id, saasid))) {
           throw new AppError('APPLICATION_NOT_FOUND', `Customer "${record.idpId}" is not connected to an application with saasid ${saasid}.`);
         }
+        await recordConnectionEvents(trx, events, actor, record, record.enabled);
         await audit.record(trx, actor, { action: 'customer.application_removed', targetKind: 'customer', targetId: record.idpId, details: { saasid } });
       });
     },

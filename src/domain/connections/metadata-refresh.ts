@@ -13,6 +13,8 @@ import {
 } from '../../db/repositories/metadata-refresh-repository.js';
 import { isAppError } from '../../errors.js';
 import type { Actor } from '../actor.js';
+import { newEvent } from '../events/event-data.js';
+import type { EventLog } from '../events/event-log.js';
 import { idpSettingsSchema } from '../model.js';
 import type { CustomerService } from './customer-service.js';
 import type { CustomerViewCache } from './customer-view-cache.js';
@@ -64,7 +66,7 @@ const metadataUrlOf = (settingsJson: string): string | null => {
  * applies it through `putCustomer` (the code a PUT runs): a change (a new signing certificate, a
  * moved SSO URL) updates the connection with one audit event; unchanged metadata writes nothing;
  * a failure (HTTP error, metadata that fails the pre-scan or the checks) changes nothing and is
- * recorded with its reason. Due rows are claimed in the database, so instances sharing it fetch
+ * recorded with its reason and a `metadata_refresh.failed` event. Due rows are claimed in the database, so instances sharing it fetch
  * each URL once per interval. `runDue` is the whole job: src/jobs.ts runs it, tests call it.
  */
 export function createMetadataRefresh(deps: {
@@ -72,6 +74,7 @@ export function createMetadataRefresh(deps: {
   clock: Clock;
   putCustomer: CustomerService['putCustomer'];
   views: CustomerViewCache;
+  events: EventLog;
   logger: Logger;
   options: MetadataRefreshOptions;
   /** Jitter source; [0, 1). */
@@ -128,6 +131,12 @@ export function createMetadataRefresh(deps: {
       for (const o of outcomes) {
         const next = at + jittered(o.error === null ? options.intervalMs : Math.min(options.intervalMs, RETRY_AFTER_FAILURE_MS), random);
         await recordRefreshOutcome(trx, o.claim.customerId, o.claim.metadataUrl, { at, nextRefreshAt: next, error: o.error });
+        if (o.error !== null) {
+          await deps.events.record(
+            trx,
+            newEvent('metadata_refresh.failed', o.claim.accountId, o.idpId, { idpId: o.idpId, metadataUrl: o.claim.metadataUrl, reason: o.error, nextAttemptAt: new Date(next).toISOString() }),
+          );
+        }
         await deps.views.announceCustomerChange(trx, o.claim.accountId, o.idpId);
       }
     });

@@ -20,6 +20,8 @@ import { AppError, validationError } from '../../errors.js';
 import { applicationCredentialInput } from '../applications/application-schemas.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { newEvent, type CredentialEventData } from '../events/event-data.js';
+import type { EventLog } from '../events/event-log.js';
 import { parseInput } from '../validation.js';
 import {
   createConnectionApiCredentialInput,
@@ -81,14 +83,28 @@ export function toCredentialView(r: CredentialRecord): CredentialView {
   };
 }
 
+/** What a credential event says about it: never the secret, its hash or its hint. */
+function credentialEventData(r: CredentialRecord, secretChanged?: boolean): CredentialEventData {
+  return {
+    id: r.id,
+    kind: r.kind,
+    clientId: r.clientId,
+    description: r.description,
+    enabled: r.enabled,
+    saasid: r.applicationId,
+    ...(secretChanged !== undefined && { secretChanged }),
+  };
+}
+
 export function createCredentialService(deps: {
   db: Kysely<DB>;
   clock: Clock;
   audit: AuditLog;
+  events: EventLog;
   changes: ChangeFeed;
   cache: VerifiedCredentialCache;
 }) {
-  const { db, clock, audit, changes, cache } = deps;
+  const { db, clock, audit, events, changes, cache } = deps;
 
   const notFound = () => new AppError('CREDENTIAL_NOT_FOUND', 'No such credential in this account.');
 
@@ -154,6 +170,7 @@ export function createCredentialService(deps: {
         throw new AppError('CREDENTIAL_LIMIT_REACHED', limits[spec.kind].message);
       }
       await insertCredential(trx, record);
+      await events.record(trx, newEvent('credential.created', actor.accountId, null, credentialEventData(record)));
       await audit.record(trx, actor, {
         action: `${spec.kind}_credential.created`,
         targetKind: 'credential',
@@ -213,6 +230,7 @@ export function createCredentialService(deps: {
       if (!current || current.kind !== 'application') throw notFound();
       await db.transaction().execute(async (trx) => {
         await updateCredential(trx, actor.accountId, id, { description, updatedAt: clock.now() });
+        await events.record(trx, newEvent('credential.updated', actor.accountId, null, credentialEventData({ ...current, description }, false)));
         await audit.record(trx, actor, { action: 'application_credential.updated', targetKind: 'credential', targetId: current.clientId, details: { description } });
       });
       return toCredentialView({ ...current, description, updatedAt: clock.now() });
@@ -223,17 +241,22 @@ export function createCredentialService(deps: {
       if (!current || current.kind !== 'application') throw notFound();
       await commitChange(current.clientId, async (trx) => {
         await deleteCredential(trx, actor.accountId, id);
+        await events.record(trx, newEvent('credential.deleted', actor.accountId, null, credentialEventData(current)));
         await audit.record(trx, actor, { action: 'application_credential.deleted', targetKind: 'credential', targetId: current.clientId, details: { description: current.description } });
       });
     },
 
     /**
-     * Inside an application's deletion: announces that its credentials are gone. Returns what to
+     * Inside an application's deletion: announces that its credentials are gone (with a
+     * `credential.deleted` event each). Returns what to
      * run after the commit to evict them here at once.
      */
     async revokeApplicationCredentials(trx: Kysely<DB>, accountId: string, saasid: string): Promise<() => void> {
       const bound = (await listCredentials(trx, accountId, 'application')).filter((c) => c.applicationId === saasid);
-      for (const c of bound) await changes.publish(trx, { topic: CREDENTIAL_TOPIC, key: c.clientId });
+      for (const c of bound) {
+        await changes.publish(trx, { topic: CREDENTIAL_TOPIC, key: c.clientId });
+        await events.record(trx, newEvent('credential.deleted', accountId, null, credentialEventData(c)));
+      }
       return () => bound.forEach((c) => cache.evict(c.clientId));
     },
 
@@ -258,6 +281,7 @@ export function createCredentialService(deps: {
         const still = await findCredential(trx, actor.accountId, id);
         if (!still) throw notFound();
         await updateCredential(trx, actor.accountId, id, patch);
+        await events.record(trx, newEvent('credential.updated', actor.accountId, null, credentialEventData({ ...still, ...patch }, replacesSecret)));
         await audit.record(trx, actor, {
           action: 'connection_api_credential.updated',
           targetKind: 'credential',
@@ -279,6 +303,7 @@ export function createCredentialService(deps: {
       if (!current || current.kind !== 'connection_api') throw notFound();
       await commitChange(current.clientId, async (trx) => {
         await deleteCredential(trx, actor.accountId, id);
+        await events.record(trx, newEvent('credential.deleted', actor.accountId, null, credentialEventData(current)));
         await audit.record(trx, actor, {
           action: 'connection_api_credential.deleted',
           targetKind: 'credential',
@@ -304,11 +329,13 @@ export function createCredentialService(deps: {
       const secret = change.clientSecret !== undefined ? await newSecret(change.clientSecret) : undefined;
       const now = clock.now();
       await commitChange(current.clientId, async (trx) => {
-        await updateCredential(trx, actor.accountId, current.id, {
+        const patch: CredentialPatch = {
           updatedAt: now,
           ...(change.enabled !== undefined && { enabled: change.enabled }),
           ...(secret && { secretHash: secret.hash, secretHint: secret.hint, secretUpdatedAt: now }),
-        });
+        };
+        await updateCredential(trx, actor.accountId, current.id, patch);
+        await events.record(trx, newEvent('credential.updated', actor.accountId, null, credentialEventData({ ...current, ...patch }, secret !== undefined)));
         await audit.record(trx, actor, {
           action: 'global_credential.updated',
           targetKind: 'credential',

@@ -6,10 +6,12 @@ import { insertExpiryNotice, listCustomerSettingsPage, listLiveSigningCertificat
 import { parseCertificate, type CertificateInfo } from '../../saml/certificates.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { eventCertificate, newEvent } from '../events/event-data.js';
+import type { EventLog } from '../events/event-log.js';
 import { idpSettingsSchema } from '../model.js';
 
-/** Notices go out this many days before a certificate's notAfter. */
-export const EXPIRY_NOTICE_DAYS = [30, 7, 1] as const;
+/** Notices go out this many days before a certificate's notAfter; 0 is the notice that it has expired. */
+export const EXPIRY_NOTICE_DAYS = [30, 7, 1, 0] as const;
 const DAY_MS = 86_400_000;
 const PAGE = 500;
 
@@ -32,10 +34,12 @@ const storedCertificates = idpSettingsSchema.shape.certificates;
  * verify with them) and customers' verification certificates (their IdPs sign with them). Each
  * certificate gets the notice of the nearest threshold it has reached, once: the sent notices are
  * remembered (the database's primary key decides, so two instances do not both send it). A
- * certificate first seen with 5 days left gets the 7-day notice only; the 1-day one follows.
+ * certificate first seen with 5 days left gets the 7-day notice only; the 1-day one follows, then
+ * the "expired" one. Customers' certificates also get a `certificate.expiring` / `.expired` event
+ * (docs/events.md) in the notice's transaction.
  */
-export function createExpiryNotices(deps: { db: Kysely<DB>; clock: Clock; audit: AuditLog; logger: Logger }) {
-  const { db, clock, audit, logger } = deps;
+export function createExpiryNotices(deps: { db: Kysely<DB>; clock: Clock; audit: AuditLog; events: EventLog; logger: Logger }) {
+  const { db, clock, audit, events, logger } = deps;
 
   async function* watchedCertificates(): AsyncGenerator<WatchedCertificate> {
     for (const key of await listLiveSigningCertificates(db)) {
@@ -78,6 +82,16 @@ export function createExpiryNotices(deps: { db: Kysely<DB>; clock: Clock; audit:
         targetId: watched.targetId,
         details: { subject: watched.certificate.subject, sha256Fingerprint: watched.certificate.sha256Fingerprint, notAfter: new Date(notAfter).toISOString(), daysLeft, noticeDays: thresholdDays },
       });
+      // The provider's backend hears about its customers' certificates; its own signing keys are the console's business.
+      if (watched.kind === 'customer') {
+        const certificate = eventCertificate(watched.certificate);
+        await events.record(
+          trx,
+          left <= 0
+            ? newEvent('certificate.expired', watched.accountId, watched.targetId, { idpId: watched.targetId, ...certificate })
+            : newEvent('certificate.expiring', watched.accountId, watched.targetId, { idpId: watched.targetId, ...certificate, daysLeft, noticeDays: thresholdDays }),
+        );
+      }
       return true;
     });
     if (sent) {

@@ -29,7 +29,12 @@ export interface SecretSealer {
 }
 
 export class SealedValueError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Why: not a sealed value at all, sealed under a KEK this server lacks (`keyId` names it), or altered / moved. */
+    readonly reason: 'not-sealed' | 'unknown-key' | 'altered' = 'not-sealed',
+    readonly keyId?: string,
+  ) {
     super(message);
     this.name = 'SealedValueError';
   }
@@ -63,14 +68,15 @@ export function createSecretSealer(current: KeyEncryptionKey, previous: readonly
     open(sealed, context) {
       const { keyId, iv, ciphertext, tag } = parse(sealed);
       const kek = byId.get(keyId);
-      if (!kek) throw new SealedValueError(`The value was sealed under key-encryption key ${keyId}, which this server does not have (KEY_ENCRYPTION_KEY).`);
+      if (!kek) throw new SealedValueError(`The value was sealed under key-encryption key ${keyId}, which this server does not have (KEY_ENCRYPTION_KEY).`, 'unknown-key', keyId);
       try {
-        const decipher = createDecipheriv('aes-256-gcm', kek.key, iv);
+        // A full 16-byte tag only: a shortened one would be easier to forge.
+        const decipher = createDecipheriv('aes-256-gcm', kek.key, iv, { authTagLength: 16 });
         decipher.setAAD(Buffer.from(context, 'utf8'));
         decipher.setAuthTag(tag);
         return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
       } catch {
-        throw new SealedValueError(`A sealed value for ${context} does not open: it was altered, or moved from another row.`);
+        throw new SealedValueError(`A sealed value for ${context} does not open: it was altered, or moved from another row.`, 'altered', keyId);
       }
     },
     isSealed: (value) => value.startsWith(`${FORMAT}.`),

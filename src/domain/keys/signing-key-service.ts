@@ -16,6 +16,8 @@ import { parseCertificate, type CertificateInfo } from '../../saml/certificates.
 import { generateSigningKeyPair } from '../../saml/signing-key-pair.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { signingKeyContext } from './sealed-secrets.js';
+import { SealedValueError, type SecretSealer } from './secret-sealer.js';
 
 /** A signing key as surfaces see it: the certificate, never the private key. */
 export interface SigningKeyView {
@@ -43,12 +45,27 @@ const toView = (k: SigningKeyRecord): SigningKeyView => ({
 /**
  * Each account's SAML signing keys: one active key signs; a renewal ("next") key can be added
  * and published in metadata ahead of time, then promoted without downtime. The first active key
- * is generated on first use. Private keys stay in the database and never leave this service
- * except to the signer.
+ * is generated on first use. Private keys stay in the database, sealed under the key-encryption
+ * key (a backup of the database alone signs nothing), and never leave this service except,
+ * opened, to the signer.
  */
-export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; audit: AuditLog; publicUrl: string }) {
-  const { db, clock, audit } = deps;
+export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; audit: AuditLog; sealer: SecretSealer; publicUrl: string }) {
+  const { db, clock, audit, sealer } = deps;
   const commonName = (accountId: string) => `ssobridge ${new URL(deps.publicUrl).host} ${accountId}`;
+
+  const seal = (id: string, privateKeyPem: string) => sealer.seal(privateKeyPem, signingKeyContext(id));
+  /** A key that does not open cannot sign: a clear error (the log says which key and why) rather than a library's. */
+  const open = (k: SigningKeyRecord): string => {
+    try {
+      return sealer.open(k.sealedPrivateKey, signingKeyContext(k.id));
+    } catch (error) {
+      if (!(error instanceof SealedValueError)) throw error;
+      throw new AppError('KEY_ENCRYPTION_KEY_MISMATCH', 'A signing key could not be used. The server\'s administrator has been told why.', {
+        detail: `signing key ${k.id} of account ${k.accountId} does not open: ${error.message}`,
+        cause: error,
+      });
+    }
+  };
 
   const ensureKeys = async (accountId: string): Promise<SigningKeyRecord[]> => {
     const keys = await listSigningKeys(db, accountId);
@@ -58,7 +75,8 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
     await db.transaction().execute(async (trx) => {
       if (!(await lockAccount(trx, accountId))) throw new AppError('ACCOUNT_NOT_FOUND', 'The account does not exist.');
       if ((await listSigningKeys(trx, accountId)).some((k) => k.status === 'active')) return;
-      await insertSigningKey(trx, { id: randomUUID(), accountId, status: 'active', ...pair, createdAt: clock.now(), promotedAt: clock.now() });
+      const id = randomUUID();
+      await insertSigningKey(trx, { id, accountId, status: 'active', sealedPrivateKey: seal(id, pair.privateKeyPem), certificatePem: pair.certificatePem, notAfter: pair.notAfter, createdAt: clock.now(), promotedAt: clock.now() });
     });
     return listSigningKeys(db, accountId);
   };
@@ -78,19 +96,20 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
     async activeKey(accountId: string, pinnedId?: string): Promise<ActiveSigningKey> {
       const keys = await ensureKeys(accountId);
       const key = (pinnedId && keys.find((k) => k.id === pinnedId && k.status !== 'retired')) || keys.find((k) => k.status === 'active')!;
-      return { id: key.id, privateKeyPem: key.privateKeyPem, certificatePem: key.certificatePem };
+      return { id: key.id, privateKeyPem: open(key), certificatePem: key.certificatePem };
     },
 
     /** The active key and the renewal key, if any, with their private keys: what signs OIDC tokens and what JWKS publishes. */
     async currentKeys(accountId: string): Promise<{ id: string; status: 'active' | 'next'; privateKeyPem: string }[]> {
       const keys = await ensureKeys(accountId);
-      return keys.flatMap((k) => (k.status === 'retired' ? [] : [{ id: k.id, status: k.status, privateKeyPem: k.privateKeyPem }]));
+      return keys.flatMap((k) => (k.status === 'retired' ? [] : [{ id: k.id, status: k.status, privateKeyPem: open(k) }]));
     },
 
     async addRenewalKey(actor: Actor): Promise<SigningKeyView> {
       await ensureKeys(actor.accountId);
       const pair = await generateSigningKeyPair(commonName(actor.accountId), clock.now());
-      const record: SigningKeyRecord = { id: randomUUID(), accountId: actor.accountId, status: 'next', ...pair, createdAt: clock.now(), promotedAt: null };
+      const id = randomUUID();
+      const record: SigningKeyRecord = { id, accountId: actor.accountId, status: 'next', sealedPrivateKey: seal(id, pair.privateKeyPem), certificatePem: pair.certificatePem, notAfter: pair.notAfter, createdAt: clock.now(), promotedAt: null };
       await db.transaction().execute(async (trx) => {
         await lockAccount(trx, actor.accountId);
         if ((await listSigningKeys(trx, actor.accountId)).some((k) => k.status === 'next')) {

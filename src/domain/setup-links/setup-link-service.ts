@@ -23,6 +23,8 @@ import { AppError, validationError, type FieldError } from '../../errors.js';
 import type { CertificateInfo } from '../../saml/certificates.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { newEvent, type SetupLinkAction } from '../events/event-data.js';
+import type { EventLog } from '../events/event-log.js';
 import { idpIdSchema } from '../connections/customer-schemas.js';
 import type { AttributeMappingInput } from '../connections/attribute-mapping-input.js';
 import type { CustomerService } from '../connections/customer-service.js';
@@ -123,12 +125,17 @@ export function createSetupLinkService(deps: {
   db: Kysely<DB>;
   clock: Clock;
   audit: AuditLog;
+  events: EventLog;
   customers: CustomerService;
   signingKeys: SigningKeyService;
   portalSettings: Pick<PortalSettingsService, 'getPortalSettings'>;
   publicUrl: string;
 }) {
   const { db, clock, audit, customers } = deps;
+
+  /** In the transaction of what the IT admin did: `setup_link.used` (saves record theirs in putCustomer). */
+  const recordLinkUse = (trx: Kysely<DB>, link: OpenSetupLink, action: SetupLinkAction) =>
+    deps.events.record(trx, newEvent('setup_link.used', link.accountId, link.idpId, { idpId: link.idpId, setupLinkId: link.id, action }));
 
   const portalActor = (link: OpenSetupLink, sourceIp: string): Actor => ({
     kind: 'customer-admin',
@@ -320,7 +327,7 @@ export function createSetupLinkService(deps: {
         emailDomains: current?.emailDomains ?? [],
         ...(contactEmail && { contactEmail }),
         ...(link.applications && { applications: link.applications }),
-      });
+      }, { setupLinkAction: 'identity_provider_saved' });
       await withdrawActivationRequests(db, link);
       return customer;
     },
@@ -350,7 +357,7 @@ export function createSetupLinkService(deps: {
         emailDomains: current.emailDomains,
         ...(current.contactEmail !== null && { contactEmail: current.contactEmail }),
         attributeMapping,
-      });
+      }, { setupLinkAction: 'attribute_mapping_saved' });
       await withdrawActivationRequests(db, link);
       return customer;
     },
@@ -370,6 +377,7 @@ export function createSetupLinkService(deps: {
         await db.transaction().execute(async (trx) => {
           if (await requestActivationThroughLink(trx, link.id, clock.now())) {
             await audit.record(trx, portalActor(link, sourceIp), { action: 'setup_link.activation_requested', targetKind: 'customer', targetId: link.idpId, details: { linkId: link.id } });
+            await recordLinkUse(trx, link, 'activation_requested');
           }
         });
         return 'requested';
@@ -381,6 +389,7 @@ export function createSetupLinkService(deps: {
         if (!(await completeSetupLink(trx, link.id, clock.now()))) return false;
         await endOpenSetupLinks(trx, link, 'completed', clock.now());
         await audit.record(trx, portalActor(link, sourceIp), { action: 'setup_link.completed', targetKind: 'customer', targetId: link.idpId, details: { linkId: link.id } });
+        await recordLinkUse(trx, link, 'activated');
         return true;
       });
       if (!completed) throw new AppError('PRECONDITION_FAILED', 'This setup link was revoked or already used. Ask your provider for a new link.');

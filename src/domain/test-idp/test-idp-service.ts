@@ -11,6 +11,8 @@ import { buildSignedResponse, newSamlId } from '../../saml/response-builder.js';
 import { generateSigningKeyPair } from '../../saml/signing-key-pair.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { testIdpKeyContext } from '../keys/sealed-secrets.js';
+import type { SecretSealer } from '../keys/secret-sealer.js';
 import type { CustomerService } from '../connections/customer-service.js';
 import { acsUrlFor, spEntityIdFor } from '../connections/sp-identity.js';
 import type { Throttle } from '../throttle/throttle.js';
@@ -69,8 +71,8 @@ export function testIdpSsoUrl(publicUrl: string, accountId: string): string {
  * certificate, and our ACS checks its responses like any other; it answers only requests from
  * this account's own SP identities and posts only to our own ACS.
  */
-export function createTestIdpService(deps: { db: Kysely<DB>; clock: Clock; audit: AuditLog; customers: CustomerService; throttle: Throttle; publicUrl: string }) {
-  const { db, clock, audit, customers, throttle, publicUrl } = deps;
+export function createTestIdpService(deps: { db: Kysely<DB>; clock: Clock; audit: AuditLog; customers: CustomerService; throttle: Throttle; sealer: SecretSealer; publicUrl: string }) {
+  const { db, clock, audit, customers, throttle, sealer, publicUrl } = deps;
 
   /** The customer connection's settings: the test IdP's entity ID, SSO URL and certificate. */
   const connectionInput = (record: TestIdpRecord, applications?: string[]) => ({
@@ -94,7 +96,7 @@ export function createTestIdpService(deps: { db: Kysely<DB>; clock: Clock; audit
       accountId: actor.accountId,
       idpId: randomUUID(),
       password: randomBytes(9).toString('base64url'),
-      privateKeyPem: pair.privateKeyPem,
+      sealedPrivateKey: sealer.seal(pair.privateKeyPem, testIdpKeyContext(actor.accountId)),
       certificatePem: pair.certificatePem,
       userAttributes: {},
       turnedOff: false,
@@ -251,7 +253,7 @@ export function createTestIdpService(deps: { db: Kysely<DB>; clock: Clock; audit
           now,
           lifetimeMs: RESPONSE_LIFETIME_MS,
         },
-        { privateKeyPem: record.privateKeyPem, certificatePem: record.certificatePem },
+        { privateKeyPem: sealer.open(record.sealedPrivateKey, testIdpKeyContext(record.accountId)), certificatePem: record.certificatePem },
       );
       return {
         acsUrl: request.acsUrl,

@@ -6,6 +6,9 @@ import { noRouteError } from '../allowed-methods.js';
 import { registerApplicationRoutes } from './applications-routes.js';
 import { registerSpManagedRoutes } from './sp-managed-routes.js';
 import { registerSetupLinkRoutes } from './setup-link-routes.js';
+import { registerEventRoutes } from './events-routes.js';
+import { registerAuditLogRoutes } from './audit-log-routes.js';
+import { registerWebhookEndpointRoutes } from './webhook-endpoint-routes.js';
 
 /** Base path of the Customer Connection API, as in PingOne SSO for SaaS Apps. */
 export const API_PREFIX = '/web-portal/rest/saas/idp/2.0';
@@ -39,4 +42,7 @@ export async function apiPlugin(app: FastifyInstance, options: { services: Servi
   registerSpManagedRoutes(app, services);
   registerApplicationRoutes(app, services);
   registerSetupLinkRoutes(app, services);
+  registerEventRoutes(app, services);
+  registerAuditLogRoutes(app, services);
+  registerWebhookEndpointRoutes(app, services);
 }

@@ -20,6 +20,11 @@ import { registerTestIdpRoutes } from './test-idp-routes.js';
 import { registerSetupLinkConsoleRoutes } from './setup-link-console-routes.js';
 import { registerCustomerInvitationRoutes } from './customer-invitation-routes.js';
 import { registerPortalSettingsRoutes } from './portal-settings-routes.js';
+import { registerWebhookRoutes } from './webhooks-routes.js';
+import { registerAdministratorsRoutes } from './administrators-routes.js';
+import { registerMfaRoutes } from './mfa-routes.js';
+import { MFA_PATH, SECOND_FACTOR_PATH } from './pages/mfa-pages.js';
+import type { AdminSessionStage } from '../../domain/accounts/admin-service.js';
 import { messagePage } from './pages/auth-pages.js';
 import { signInUrlReturningTo } from './return-path.js';
 
@@ -34,7 +39,16 @@ export function sendConsoleNotFound(request: FastifyRequest, reply: FastifyReply
   return reply.code(404).type('text/html').send(messagePage({ title: 'Page not found', message: 'There is no such page in the console.', requestId: request.id }).value);
 }
 
-const PUBLIC_PATHS = new Set(['/console', '/console/sign-in', '/console/sign-out', '/console/setup']);
+const PUBLIC_PATHS = new Set(['/console', '/console/sign-in', '/console/sign-out', '/console/setup', '/console/join']);
+
+/**
+ * What a session that is not a full one may open: after the password, only the code page; an
+ * admin the account requires to use two-step verification, only its setup (docs/administrators.md).
+ */
+const STAGE_PAGES: Record<Exclude<AdminSessionStage, 'full'>, { home: string; paths: ReadonlySet<string> }> = {
+  'second-factor': { home: SECOND_FACTOR_PATH, paths: new Set([SECOND_FACTOR_PATH]) },
+  enrolment: { home: MFA_PATH, paths: new Set([MFA_PATH, `${MFA_PATH}/confirm`]) },
+};
 
 /** The admin console: server-rendered pages, a database session, CSRF tokens on every form. */
 export async function consolePlugin(
@@ -66,6 +80,10 @@ export async function consolePlugin(
       if (request.method === 'GET') return reply.redirect(signInUrlReturningTo(request.url));
       return reply.code(401).type('text/html').send(messagePage({ title: 'Signed out', message: 'Your session has ended. Sign in again.' }).value);
     }
+    if (session && session.stage !== 'full' && !PUBLIC_PATHS.has(path) && !STAGE_PAGES[session.stage].paths.has(path)) {
+      if (request.method === 'GET') return reply.redirect(STAGE_PAGES[session.stage].home);
+      return reply.code(403).type('text/html').send(messagePage({ title: 'Two-step verification first', message: 'Finish two-step verification before using the console.' }).value);
+    }
     return undefined;
   });
 
@@ -93,4 +111,7 @@ export async function consolePlugin(
   registerSetupLinkConsoleRoutes(app, services, clock);
   registerCustomerInvitationRoutes(app, services);
   registerPortalSettingsRoutes(app, services);
+  registerWebhookRoutes(app, services);
+  registerAdministratorsRoutes(app, services, cookie);
+  registerMfaRoutes(app, services);
 }

@@ -36,7 +36,7 @@ export async function submitForm<T>(action: () => Promise<T>): Promise<FormOutco
 }
 
 function isFixableByUser(error: AppError): boolean {
-  return error.kind === 'validation' || error.kind === 'conflict' || error.kind === 'rate_limited' || error.code === 'INVALID_SIGN_IN' || error.code === 'SETUP_TOKEN_INVALID';
+  return error.kind === 'validation' || error.kind === 'conflict' || error.kind === 'rate_limited' || error.code === 'INVALID_SIGN_IN' || error.code === 'SETUP_TOKEN_INVALID' || error.code === 'INVALID_MFA_CODE' || error.code === 'ADMIN_INVITATION_INVALID';
 }
 
 /** Every value of a repeated field (checkbox groups), in form order. */

@@ -6,7 +6,9 @@ export interface PageChrome {
   admin?: { email: string } | undefined;
   csrfToken?: string | undefined;
   /** Which top-level section is current, for aria-current. */
-  section?: 'applications' | 'customers' | 'integration' | 'branding' | 'customer-portal' | 'signing-keys' | 'sign-in-log' | 'audit' | undefined;
+  section?: 'applications' | 'customers' | 'integration' | 'branding' | 'customer-portal' | 'signing-keys' | 'sign-in-log' | 'audit' | 'webhooks' | 'administrators' | undefined;
+  /** A signed-in admin who may open only this page for now (two-step verification to set up): no navigation, only Sign out. */
+  withoutNavigation?: boolean | undefined;
 }
 
 export function layout(chrome: PageChrome, body: SafeHtml): SafeHtml {
@@ -27,7 +29,7 @@ export function layout(chrome: PageChrome, body: SafeHtml): SafeHtml {
   <a class="brand" href="/console">ssobridge</a>
   ${
     chrome.admin
-      ? html`<nav aria-label="Main">
+      ? html`${chrome.withoutNavigation ? '' : html`<nav aria-label="Main">
     ${navLink('/console/applications', 'Applications', 'applications')}
     ${navLink('/console/customer-connections', 'Customer Connections', 'customers')}
     <span class="nav-group">Account</span>
@@ -35,9 +37,11 @@ export function layout(chrome: PageChrome, body: SafeHtml): SafeHtml {
     ${navLink('/console/account/branding', 'Branding', 'branding')}
     ${navLink('/console/account/customer-portal', 'Customer portal', 'customer-portal')}
     ${navLink('/console/account/signing-keys', 'Signing keys', 'signing-keys')}
+    ${navLink('/console/account/webhooks', 'Webhooks', 'webhooks')}
     ${navLink('/console/account/sign-in-log', 'Sign-in log', 'sign-in-log')}
     ${navLink('/console/account/audit-log', 'Audit log', 'audit')}
-  </nav>
+    ${navLink('/console/account/administrators', 'Administrators', 'administrators')}
+  </nav>`}
   <form method="post" action="/console/sign-out" class="signout">
     <span class="muted">${chrome.admin.email}</span>
     <input type="hidden" name="_csrf" value="${chrome.csrfToken ?? ''}">

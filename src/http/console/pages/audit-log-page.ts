@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../../../domain/audit/audit-log.js';
 import { html, timeElement, type SafeHtml } from '../../views/html.js';
-import { layout, type PageChrome } from '../../views/layout.js';
+import { errorBanner, layout, type PageChrome } from '../../views/layout.js';
 import { scrollingTable } from './partials.js';
 
 const actionLabels: Record<string, string> = {
@@ -37,7 +37,39 @@ function detailsText(details: AuditEvent['details']): string {
     .join(', ');
 }
 
-export function auditLogPage(chrome: Pick<PageChrome, 'admin' | 'csrfToken'>, p: { events: AuditEvent[]; nextBeforeId: number | undefined }): SafeHtml {
+/** The download's filters as typed (ISO times, actor, action), kept to re-fill the form. */
+export interface AuditExportFilters {
+  from: string;
+  to: string;
+  actor: string;
+  action: string;
+}
+
+export const AUDIT_EXPORT_PATH = '/console/account/audit-log/export';
+
+const noFilters: AuditExportFilters = { from: '', to: '', actor: '', action: '' };
+
+/** GET, so the browser downloads the file and the page stays where it is. */
+function exportForm(f: AuditExportFilters): SafeHtml {
+  return html`<form method="get" action="${AUDIT_EXPORT_PATH}" class="filters compact" aria-label="Download the audit log">
+  <div><label for="export-from">From</label>
+  <input id="export-from" name="from" value="${f.from}" placeholder="2026-01-01T00:00:00Z" aria-describedby="export-hint"></div>
+  <div><label for="export-to">Until</label>
+  <input id="export-to" name="to" value="${f.to}" placeholder="2026-02-01T00:00:00Z" aria-describedby="export-hint"></div>
+  <div><label for="export-actor">Actor</label>
+  <input id="export-actor" name="actor" value="${f.actor}" placeholder="email or id"></div>
+  <div><label for="export-action">Action</label>
+  <input id="export-action" name="action" value="${f.action}" placeholder="customer."></div>
+  <div class="actions"><button type="submit">Download JSON Lines</button></div>
+</form>
+<p id="export-hint" class="hint">All fields are optional. Times are ISO 8601 with a zone (from inclusive, until exclusive); an action ending in a dot takes every action under it. One event per line, oldest first, as the API's <code>auditLog</code> returns them.</p>`;
+}
+
+export function auditLogPage(
+  chrome: Pick<PageChrome, 'admin' | 'csrfToken'>,
+  p: { events: AuditEvent[]; nextBeforeId: number | undefined },
+  exportState: { filters: AuditExportFilters; error?: string | undefined } = { filters: noFilters },
+): SafeHtml {
   const rows = p.events.map(
     (e) => html`<tr>
   <td>${timeElement(e.at)}</td>
@@ -53,6 +85,10 @@ export function auditLogPage(chrome: Pick<PageChrome, 'admin' | 'csrfToken'>, p:
     html`<p class="breadcrumb">Account › Audit log</p>
 <h1>Audit log</h1>
 <p>Every change to credentials, applications, customer connections and signing keys, and every admin sign-in, newest first. Secrets are never recorded.</p>
+<h2>Export</h2>
+${errorBanner(exportState.error)}
+${exportForm(exportState.filters)}
+<h2>Events</h2>
 ${
   p.events.length === 0
     ? html`<p class="empty">No events yet.</p>`

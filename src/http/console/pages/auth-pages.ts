@@ -58,6 +58,7 @@ export function setupLinkInvalidPage(): SafeHtml {
   <p>A first-admin link works for 24 hours, until the first admin exists. This one expired, or the first admin has already been created, which voids every setup link.</p>
   <ul>
     <li>Already an admin? <a href="/console/sign-in">Sign in</a>.</li>
+    <li>To become an admin of an account that has one, ask an admin to invite you (Account › Administrators).</li>
     <li>To add an admin, run this on the server (it prints a generated password once):<br><code>${ADMIN_CREATE_COMMAND}</code></li>
     <li>No admin yet and the link expired? Restarting the server prints a new link.</li>
   </ul>
