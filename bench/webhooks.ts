@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       '',
       `Live: ${EVENTS.toLocaleString('en-US')} events recorded at ${LIVE_RATE} per second with the job running, all received in ${liveSeconds.toFixed(1)} s (${(EVENTS / liveSeconds).toFixed(0)} per second).`,
       `Commit → receipt (the receiver's first receipt of each webhook-id after its transaction committed): p50 ${percentile(latencies, 50)} ms, **p99 ${percentile(latencies, 99)} ms**,`,
-      `max ${latencies.at(-1)} ms. Receiver: ${receiver.deliveries.toLocaleString('en-US')} deliveries for ${receiver.firstReceipt.size.toLocaleString('en-US')} event ids (${receiver.deliveries - receiver.firstReceipt.size} duplicates), ${receiver.rejected} refused by the verifier.`,
+      `max ${latencies.at(-1)} ms. Receiver, both runs: ${receiver.deliveries.toLocaleString('en-US')} deliveries for ${receiver.firstReceipt.size.toLocaleString('en-US')} event ids (${receiver.deliveries - receiver.firstReceipt.size} duplicates), ${receiver.rejected} refused by the verifier.`,
       ...(loadBefore[0]! > 0.5
         ? ['', `**Not conclusive**: the machine was already busy when the run started (1-minute load average ${loadBefore[0]!.toFixed(2)} on ${machine.cpus} CPUs).`]
         : []),

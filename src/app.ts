@@ -27,6 +27,7 @@ import { ssoPlugin } from './http/sso/sso-plugin.js';
 import { portalPlugin } from './http/portal/portal-plugin.js';
 import { testResultRoute } from './http/portal/test-sign-in-routes.js';
 import { createServices, type Services } from './services.js';
+import { registerMetricsRoute } from './http/metrics-routes.js';
 
 const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
 
@@ -75,6 +76,15 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     // The request ID error pages and logs show, so a client can quote it from any response.
     reply.headers(headers).header('X-Request-Id', request.id);
   });
+  const { metrics } = services;
+  if (metrics) {
+    // Runs when the response has been written, hijacked ones too (the OIDC routes hand theirs to oidc-provider).
+    app.addHook('onResponse', (request, reply, done) => {
+      metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+    if (config.metrics.token !== undefined) registerMetricsRoute(app, metrics, config.metrics.token);
+  }
   // Values an older version stored in clear are sealed now; another key-encryption key than the database's stops here.
   await prepareSealedSecrets(database.db, services.sealer);
   // Shared by every instance, so a cookie signed by one verifies on another; sealed at rest like signing keys.

@@ -89,6 +89,9 @@ const envSchema = z.object({
     .refine((v) => z.email().safeParse(v.match(/<([^<>]+)>$/)?.[1] ?? v).success, 'must be an email address, or a name and an address such as "Acme SaaS <sso@example.com>"')
     .optional(),
   SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (generate one with: openssl rand -base64 32)').max(512).optional(),
   // Messages say what is wrong with a key (encoding, length), never the key.
   KEY_ENCRYPTION_KEY: z.string().transform((v, ctx) => decodeOrReport(v, ctx)).optional(),
   KEY_ENCRYPTION_KEY_FILE: z.string().min(1).optional(),
@@ -138,6 +141,12 @@ export interface Config {
   /** The mail server invitations are sent through; undefined when SMTP_URL is not set (copy the text instead). */
   readonly smtp: { url: string; from: string; timeoutMs: number } | undefined;
   /**
+   * Prometheus metrics (docs/operations.md, Metrics): served on a listener of their own when
+   * `port` is set, and on the main port to requests bearing `token` when that is set. Neither
+   * set: nothing is collected.
+   */
+  readonly metrics: { readonly port: number | undefined; readonly host: string; readonly token: string | undefined };
+  /**
    * The key-encryption key that seals secrets at rest (src/domain/keys/key-encryption.ts resolves
    * it at start): KEY_ENCRYPTION_KEY decoded, or the file KEY_ENCRYPTION_KEY_FILE names, or
    * neither (the embedded default then keeps one in the data folder). `previous` still open
@@ -185,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metadataRefresh: { intervalMs: e.METADATA_REFRESH_HOURS * 3600_000, concurrency: e.METADATA_REFRESH_CONCURRENCY, perSecond: e.METADATA_REFRESH_PER_SECOND },
     signInFailureAlert: { threshold: e.SIGN_IN_FAILURE_ALERT_THRESHOLD, windowMs: e.SIGN_IN_FAILURE_ALERT_WINDOW_MINUTES * 60_000 },
     smtp: e.SMTP_URL !== undefined && e.SMTP_FROM !== undefined ? { url: e.SMTP_URL, from: e.SMTP_FROM, timeoutMs: e.SMTP_TIMEOUT_MS } : undefined,
+    metrics: Object.freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST, token: e.METRICS_TOKEN }),
     keyEncryption: Object.freeze({
       key: e.KEY_ENCRYPTION_KEY,
       file: e.KEY_ENCRYPTION_KEY_FILE === undefined ? undefined : path.resolve(e.KEY_ENCRYPTION_KEY_FILE),

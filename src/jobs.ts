@@ -17,6 +17,8 @@ export const JOB_INTERVALS_MS = {
   sendCertificateExpiryNotices: 60 * 60_000,
   /** Webhook deliveries that are due (docs/webhooks.md); each run drains what is due, so this is the wait when nothing is. */
   deliverWebhooks: 200,
+  /** Delivered and failed webhook deliveries older than 30 days leave the delivery log. */
+  pruneWebhookDeliveries: 60 * 60_000,
 } as const;
 
 /**
@@ -45,6 +47,7 @@ export function createBackgroundJobs(deps: {
     repeat('refresh metadata', JOB_INTERVALS_MS.refreshMetadata, async () => void (await services.metadataRefresh.runDue()), logger),
     repeat('send certificate expiry notices', JOB_INTERVALS_MS.sendCertificateExpiryNotices, async () => void (await services.expiryNotices.sendDue()), logger),
     repeat('deliver webhooks', JOB_INTERVALS_MS.deliverWebhooks, async () => void (await services.webhooks.deliverDue()), logger),
+    repeat('prune the webhook delivery log', JOB_INTERVALS_MS.pruneWebhookDeliveries, async () => void (await services.webhooks.pruneDeliveryLog()), logger),
   ];
   return {
     async start() {

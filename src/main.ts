@@ -9,6 +9,7 @@ import type { Account } from './domain/accounts/account-service.js';
 import type { Actor } from './domain/actor.js';
 import { isAppError } from './errors.js';
 import { createBackgroundJobs } from './jobs.js';
+import { listenForMetrics } from './http/metrics-routes.js';
 
 /** Load config → open database → migrate → build app → listen → start background jobs; close on SIGTERM/SIGINT. */
 export async function serve(config: Config, logger: Logger): Promise<App> {
@@ -33,6 +34,18 @@ export async function serve(config: Config, logger: Logger): Promise<App> {
   const jobs = createBackgroundJobs({ services: app.services, changes: database.changes, logger });
   // Whoever closes the app (a signal below, or a caller of serve) stops the jobs before the database closes.
   app.addHook('onClose', async () => jobs.stop());
+  const { metrics } = app.services;
+  if (metrics && config.metrics.port !== undefined) {
+    try {
+      const listener = await listenForMetrics(metrics, { port: config.metrics.port, host: config.metrics.host, logger });
+      app.addHook('onClose', async () => listener.close());
+      logger.info({ host: config.metrics.host, port: listener.port }, 'metrics listening (GET /metrics)');
+    } catch (error) {
+      await app.close().catch(() => undefined);
+      await database.close().catch(() => undefined);
+      throw new Error(`Could not listen for metrics on ${config.metrics.host}:${config.metrics.port} (METRICS_HOST, METRICS_PORT): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
   await app.listen({ port: config.port, host: config.host });
   try {
     await jobs.start();

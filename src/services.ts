@@ -39,6 +39,7 @@ import { createSetupLinkService } from './domain/setup-links/setup-link-service.
 import { createTestSignInService } from './domain/setup-links/test-sign-in-service.js';
 import { createCustomerInvitationService } from './domain/invitations/customer-invitation-service.js';
 import { createSmtpMailer } from './mail/smtp-mailer.js';
+import { createMetrics } from './metrics/metrics.js';
 
 /** Composition root: every domain service, built with explicit dependencies and no singletons. */
 export function createServices(deps: { config: Config; database: Database; clock: Clock; logger: Logger }) {
@@ -48,6 +49,8 @@ export function createServices(deps: { config: Config; database: Database; clock
   const keyEncryption = openKeyEncryption(config, logger);
   const sealer = keyEncryption.sealer;
   const audit = createAuditLog({ db, dialect: database.dialect, clock });
+  /** Prometheus metrics, collected only when something can read them (METRICS_PORT or METRICS_TOKEN; docs/operations.md). */
+  const metrics = config.metrics.port !== undefined || config.metrics.token !== undefined ? createMetrics({ database, logger }) : undefined;
   /** The events outbox (docs/events.md): written in the transaction of the change that caused each event. */
   /** Account › Webhooks (docs/webhooks.md): endpoints, the fan-out of each event to them, and the delivery worker (src/jobs.ts). */
   const webhooks = createWebhookService({
@@ -56,6 +59,7 @@ export function createServices(deps: { config: Config; database: Database; clock
     audit,
     sealer,
     logger,
+    ...(metrics && { observeAttempt: metrics.webhookAttempt }),
     send: createWebhookSender({
       ...defaultWebhookSenderOptions,
       timeoutMs: config.webhooks.timeoutMs,
@@ -93,9 +97,11 @@ export function createServices(deps: { config: Config; database: Database; clock
   /** `sign_in.failures_above_threshold`: counted after each failed sign-in the SSO store writes. */
   const signInFailureAlerts = createSignInFailureAlerts({ db, events, logger, options: config.signInFailureAlert });
   const ssoStore = createSsoStore(database, { afterSignInRecorded: signInFailureAlerts.afterSignInRecorded });
-  const sso = createSsoService({ store: ssoStore, clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger });
+  const sso = createSsoService({ store: ssoStore, clock, signingKeys, publicUrl: config.publicUrl, sharedIdpEntityId: config.sharedIdpEntityId, logger, ...(metrics && { observer: metrics.sso }) });
   const adminMfa = createAdminMfaService({ db, clock, audit, sealer, throttle: createThrottle({ db, clock, scope: 'mfa', limits: MFA_FAILURE_LIMITS }) });
   return {
+    /** The Prometheus metrics, or undefined when they are off (neither METRICS_PORT nor METRICS_TOKEN). */
+    metrics,
     sealer,
     /** Where the key-encryption key came from (the start-up output names a data-folder key file). */
     keyEncryption,

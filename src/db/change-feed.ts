@@ -26,6 +26,8 @@ export interface ChangeFeed {
    * connection that died silently, a paused process), caches must re-check the database.
    */
   isCurrent(): boolean;
+  /** When delivery was last confirmed (epoch ms); undefined while the feed is not running. */
+  confirmedAt(): number | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -96,6 +98,7 @@ function sqlitePolling(db: Kysely<DB>, logger: Logger, emit: (e: ChangeEvent) =>
       await trx.insertInto('change_events').values({ topic: event.topic, key: event.key, at: Date.now() }).execute();
     },
     isCurrent: () => Date.now() - confirmedAt < STALE_AFTER_MS,
+    confirmedAt: () => (timer && confirmedAt > 0 ? confirmedAt : undefined),
     async start() {
       const row = await db.selectFrom('change_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
       lastId = Number(row?.max ?? 0);
@@ -196,6 +199,8 @@ function postgresListen(
 
   return {
     isCurrent: () => client !== undefined && Date.now() - confirmedAt < STALE_AFTER_MS,
+    // A lost connection keeps its last confirmation: the lag grows until the feed is back.
+    confirmedAt: () => (!stopped && confirmedAt > 0 ? confirmedAt : undefined),
     async publish(trx: Kysely<DB>, event: ChangeEvent) {
       await sql`select pg_notify(${channel}, ${JSON.stringify(event)})`.execute(trx);
     },

@@ -30,6 +30,8 @@ export interface Database {
    * inside `db.connection()`, which keeps Kysely's own use of the connection out meanwhile.
    */
   readonly sqlite?: BetterSqlite3.Database;
+  /** PostgreSQL only: the request pool's connections now (the metrics report them). */
+  poolStatistics?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -203,6 +205,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     dialect: 'postgres',
     label,
     changes,
+    poolStatistics: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await changes.stop();
       await db.destroy();

@@ -3,6 +3,7 @@ import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { signedInAdmin } from '../helpers/console-admin.js';
 import { ConsoleClient } from '../helpers/console-client.js';
 import { curlBasic, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { settled } from './settled.js';
 
 afterAll(dropTestDatabases);
 
@@ -70,6 +71,7 @@ describe.each(testDialects)('Account › Audit log › Download JSON Lines (%s)'
     expect(parseLines(filtered.body).map((e) => e.action)).toEqual(['connection_api_credential.created', 'connection_api_credential.created', 'connection_api_credential.deleted']);
 
     // The download and the API return the same events in the same shape.
+    await settled(instance);
     const api = await instance.app.inject({
       method: 'GET',
       url: '/web-portal/rest/saas/idp/2.0/auditLog?action=connection_api_credential.',

@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/actor.js';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { accountWithCredential, curlBasic, startTestApp, type TestInstance } from '../helpers/test-app.js';
+import { settled } from './settled.js';
 
 afterAll(dropTestDatabases);
 
@@ -26,21 +26,6 @@ interface AuditPage {
 const alice: Omit<Actor, 'accountId'> = { kind: 'admin', id: 'admin-alice', label: 'alice@example.com', sourceIp: '192.0.2.1' };
 const bob: Omit<Actor, 'accountId'> = { kind: 'api-client', id: 'client-bob', label: 'Bob backend', sourceIp: '192.0.2.2' };
 const actions = ['customer.created', 'customer.updated', 'application.created', 'customer.application_removed', 'customerx.odd'];
-
-/**
- * On PostgreSQL the API shows an event once every transaction that was running when it was
- * written has ended; other test files share the server, and their transactions hold the
- * horizon back for a moment. Waits until it has passed everything written so far.
- */
-async function settled(instance: TestInstance): Promise<void> {
-  if (instance.location.dialect !== 'postgres') return;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const { rows } = await sql<{ settled: boolean }>`select coalesce(max(writer_xid), 0) < pg_snapshot_xmin(pg_current_snapshot())::text::bigint as settled from audit_events`.execute(instance.database.db);
-    if (rows[0]?.settled) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the PostgreSQL horizon did not pass the events written');
-}
 
 describe.each(testDialects)('GET auditLog (%s)', (dialect) => {
   const instances: TestInstance[] = [];
@@ -211,15 +196,9 @@ describe.runIf(testDialects.includes('postgres'))('GET auditLog with a transacti
       commitSlow();
       await slow;
       // ...and from its cursor later still receives both, each once.
-      const seen = [...during.events];
-      let cursor = during.nextCursor;
-      for (let attempt = 0; attempt < 50 && seen.length < 2; attempt++) {
-        const next = await page(cursor);
-        seen.push(...next.events);
-        cursor = next.nextCursor;
-        // Another client's open transaction on the server holds events back a moment, never for good.
-        if (seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await settled(instance);
+      const after = await page(during.nextCursor);
+      const seen = [...during.events, ...after.events];
       expect(seen.map((e) => e.target.id).sort()).toEqual(['fast', 'slow']);
     } finally {
       await instance.close();

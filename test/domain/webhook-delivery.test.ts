@@ -151,6 +151,34 @@ describe.each(testDialects)('Webhook delivery (%s)', (dialect) => {
     await expect(app.services.webhooks.redeliver(operatorActor(accountId), endpoint.id, 'wd_nope')).rejects.toMatchObject({ code: 'WEBHOOK_DELIVERY_NOT_FOUND' });
   });
 
+  it('keeps delivered and failed deliveries in the log for 30 days, pending ones until they are done', async () => {
+    const { instance, app, clock, accountId, endpoint, receiver } = await setUp();
+    const delivered = await recordEvent(instance, accountId, 'alpha.example');
+    await app.services.webhooks.deliverDue();
+    receiver.mode = 'unavailable';
+    const waiting = await recordEvent(instance, accountId, 'beta.example');
+    await app.services.webhooks.deliverDue();
+    const logged = async () => (await app.services.webhooks.listDeliveries(accountId, endpoint.id, { limit: 10 })).deliveries.map((d) => d.eventId);
+    clock.advance(29 * 24 * HOUR);
+    expect(await app.services.webhooks.pruneDeliveryLog()).toBe(0);
+    clock.advance(2 * 24 * HOUR);
+    expect(await app.services.webhooks.pruneDeliveryLog()).toBe(1);
+    expect(await logged()).toEqual([waiting.id]);
+    expect(delivered.id).not.toBe(waiting.id);
+  });
+
+  it('gives up an attempt the receiver does not answer within WEBHOOK_TIMEOUT_MS, and tries again later', async () => {
+    const { instance, app, clock, accountId, endpoint, receiver } = await setUp({ WEBHOOK_TIMEOUT_MS: '300' });
+    receiver.mode = 'hang';
+    const event = await recordEvent(instance, accountId, 'alpha.example');
+    await app.services.webhooks.deliverDue();
+    const [delivery] = (await app.services.webhooks.listDeliveries(accountId, endpoint.id, { limit: 10 })).deliveries;
+    expect(delivery).toMatchObject({ status: 'pending', attempts: [{ statusCode: null, error: 'no complete answer within 0.3 s' }] });
+    receiver.mode = 'ok';
+    await deliverUntilDone(app, clock, accountId, endpoint.id);
+    expect(receiver.received.map((r) => r.id)).toEqual([event.id]);
+  });
+
   it('refuses to deliver to a loopback address unless WEBHOOK_ALLOW_PRIVATE is set', async () => {
     const { instance, app, accountId, endpoint, receiver } = await setUp({ WEBHOOK_ALLOW_PRIVATE: 'false' });
     await recordEvent(instance, accountId, 'alpha.example');

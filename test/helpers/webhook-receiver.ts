@@ -13,7 +13,7 @@ export interface ReceivedWebhook {
   payload: { type: string; timestamp: string; data: Record<string, unknown> };
 }
 
-export type ReceiverMode = 'ok' | 'unavailable' | 'redirect';
+export type ReceiverMode = 'ok' | 'unavailable' | 'redirect' | 'hang';
 
 export interface WebhookReceiver {
   /** https://127.0.0.1:PORT/hook */
@@ -64,6 +64,7 @@ export async function startWebhookReceiver(options: { secret: () => string; now?
       maxConcurrent = Math.max(maxConcurrent, current);
       const answer = () => {
         inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
+        if (receiver.mode === 'hang') return;
         if (receiver.mode === 'unavailable') return void res.writeHead(503).end('try later');
         if (receiver.mode === 'redirect') return void res.writeHead(302, { location: 'https://127.0.0.1/elsewhere' }).end();
         const body = Buffer.concat(chunks).toString('utf8');

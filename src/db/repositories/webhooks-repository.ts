@@ -369,3 +369,9 @@ export async function requeueWebhookDelivery(db: Kysely<DB>, endpointId: string,
     .executeTakeFirst();
   return Number(pending.numUpdatedRows) === 1;
 }
+
+/** Deletes delivered and failed deliveries (their attempts with them) created before `before`; pending ones stay. */
+export async function deleteFinishedDeliveriesBefore(db: Kysely<DB>, before: number): Promise<number> {
+  const result = await db.deleteFrom('webhook_deliveries').where('status', '<>', 'pending').where('created_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -5,7 +5,7 @@ import { prepareDeliveryFor, sha256, type PreparedDelivery } from './deliveries.
 import { checkApplicationEnabled, checkConnection, defaultErrorUrl, findNamedApplication, ownIdentityOf } from './login-steps.js';
 import { established, type LoginContext, type Step } from './sso-pipeline.js';
 import { SSO_SUCCESS_REASON } from './sso-reasons.js';
-import type { LoginCommit, SignInEvent, StoredSsoTransaction } from './sso-store.js';
+import type { LoginCommit, SignInEvent, SsoCustomer, StoredSsoTransaction } from './sso-store.js';
 import { passedTestResult, TEST_RESULT_PATH, testSignInLogDetail } from './test-sign-in.js';
 
 /** `POST /sso/sp/ACS.saml2`: validates what the customer's IdP posted and delivers the login to the app. */
@@ -142,7 +142,18 @@ function validate(context: AcsContext): void {
   const { runtime } = context;
   const customer = established(context.customer, 'the customer');
   const ownIdentity = ownIdentityOf(context);
-  context.assertion = validateSamlResponse(established(context.response, 'the response').parsed, {
+  const started = performance.now();
+  try {
+    context.assertion = validateResponse(context, customer, ownIdentity);
+  } finally {
+    runtime.observer?.acsValidated((performance.now() - started) / 1000);
+  }
+  context.trace.assertionId = context.assertion.assertionId;
+}
+
+function validateResponse(context: AcsContext, customer: SsoCustomer, ownIdentity: ReturnType<typeof ownIdentityOf>): ValidatedAssertion {
+  const { runtime } = context;
+  return validateSamlResponse(established(context.response, 'the response').parsed, {
     acsUrls: [acsUrlFor(runtime.publicUrl, ownIdentity)],
     audience: spEntityIdFor(runtime.publicUrl, customer.accountId, ownIdentity),
     idpEntityId: customer.entityId,
@@ -151,7 +162,6 @@ function validate(context: AcsContext): void {
     now: runtime.clock.now(),
     clockSkewMs: CLOCK_SKEW_MS,
   });
-  context.trace.assertionId = context.assertion.assertionId;
 }
 
 /** ForceAuthn asked for a fresh authentication: one from before the request does not count. */
@@ -228,6 +238,7 @@ async function commitWith(context: AcsContext, what: Pick<LoginCommit, 'token' |
   });
   if (outcome === 'REPLAY') throw new SsoFailure('REPLAY', 'This assertion was already used.');
   if (outcome === 'REQUEST_ALREADY_USED') throw new SsoFailure('REQUEST_ALREADY_USED', 'This sign-in was already completed.');
+  runtime.observer?.loginEnded({ outcome: what.outcome === 'test' ? 'test' : 'success', reason: SSO_SUCCESS_REASON, appKind: context.application?.kind });
 }
 
 function deliver(context: AcsContext): void {

@@ -22,6 +22,19 @@ export interface SsoRuntime {
   publicUrl: string;
   sharedIdpEntityId: string;
   logger: Logger;
+  /** Told how each login ends and how long ACS validation takes (the server's metrics); optional. */
+  observer?: SsoObserver;
+}
+
+/**
+ * What the SSO runtime reports as it goes, for monitoring (src/metrics/metrics.ts implements it).
+ * Calls are synchronous and must not throw.
+ */
+export interface SsoObserver {
+  /** A login ended: committed (`success`, or `test` for a portal test sign-in), or failed with its reason code. */
+  loginEnded(event: { outcome: 'success' | 'failure' | 'test'; reason: string; appKind: Application['kind'] | undefined }): void;
+  /** The ACS validated a response (or refused it) in this many seconds. */
+  acsValidated(seconds: number): void;
 }
 
 /** What the browser does next; `accountId` says whose branding a page shows. */
@@ -81,6 +94,8 @@ export async function runLogin<C extends LoginContext>(steps: readonly Step<C>[]
     if (error instanceof SsoFailure) {
       if (error.errorUrl === undefined) error.errorUrl = context.errorUrl;
       error.accountId ??= context.trace.accountId;
+      // Counted whether or not the login could be traced to an account (the sign-in log needs one).
+      context.runtime.observer?.loginEnded({ outcome: context.testSetupLinkId === undefined ? 'failure' : 'test', reason: error.reason, appKind: context.application?.kind });
       await recordFailure(context, error);
     }
     throw error;

@@ -7,6 +7,7 @@ import type { DB } from '../../db/schema.js';
 import { lockAccount } from '../../db/repositories/accounts-repository.js';
 import {
   claimDueDeliveries,
+  deleteFinishedDeliveriesBefore,
   deleteWebhookEndpoint,
   disableFailingEndpoint,
   findWebhookEndpoint,
@@ -93,6 +94,9 @@ export interface WebhookDeliveryOptions {
   batchSize: number;
 }
 
+/** How long the delivery log keeps a delivered or failed delivery (docs/webhooks.md). */
+export const DELIVERY_LOG_RETENTION_MS = 30 * 86_400_000;
+
 export const defaultWebhookDeliveryOptions: WebhookDeliveryOptions = { leaseMs: 60_000, batchSize: 32 };
 
 /** Standard Webhooks secrets: `whsec_` and base64 of the key; 32 random bytes (the spec allows 24–64). */
@@ -100,7 +104,9 @@ export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-const sealContext = (endpointId: string) => `webhook_endpoints.secret_sealed:${endpointId}`;
+/** What a sealed signing secret is bound to (its table, column and row): re-encryption opens it with the same context. */
+export const webhookSecretContext = (endpointId: string) => `webhook_endpoints.secret_sealed:${endpointId}`;
+const sealContext = webhookSecretContext;
 const hintOf = (secret: string) => `whsec_…${secret.slice(-4)}`;
 
 function toView(e: WebhookEndpointRecord): WebhookEndpointView {
@@ -140,6 +146,8 @@ export function createWebhookService(deps: {
   send: WebhookSender;
   logger: Logger;
   options?: Partial<WebhookDeliveryOptions>;
+  /** Told how each attempt ended (the server's metrics): delivered, pending again (`retry`), or given up. */
+  observeAttempt?: (outcome: 'delivered' | 'retry' | 'failed') => void;
 }) {
   const { db, clock, audit, sealer, send, logger } = deps;
   const options = { ...defaultWebhookDeliveryOptions, ...deps.options };
@@ -205,6 +213,7 @@ export function createWebhookService(deps: {
         }
       }
     });
+    deps.observeAttempt?.(status === 'pending' ? 'retry' : status);
   };
 
   return {
@@ -350,6 +359,11 @@ export function createWebhookService(deps: {
           now: event.createdAt,
         })),
       );
+    },
+
+    /** Drops delivered and failed deliveries older than the delivery log keeps (run hourly by src/jobs.ts). */
+    async pruneDeliveryLog(): Promise<number> {
+      return deleteFinishedDeliveriesBefore(db, clock.now() - DELIVERY_LOG_RETENTION_MS);
     },
 
     /**
