@@ -14,7 +14,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type { Database } from '../src/db/database.js';
 import { API_PREFIX } from '../src/http/api/api-plugin.js';
+import { buildApp, type App } from '../src/app.js';
+import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import type { Actor } from '../src/domain/actor.js';
+import { TEST_KEY_ENCRYPTION_KEY } from '../test/helpers/key-encryption.js';
+import { createLogger } from '../src/logger.js';
+import { createMetrics } from '../src/metrics/metrics.js';
 import { describeMachine, postgresVersion } from './lib/machine.js';
 import { cpuSeconds, httpGet, killChildren, stopProcess, track, waitForLine } from './lib/processes.js';
 import { appendSection, runBench } from './lib/script.js';
@@ -22,7 +31,7 @@ import { combineRuns, requireWrk, runWrk, type WrkResult } from './lib/wrk.js';
 
 const env = process.env;
 const dialects = (env.MB_DIALECTS || 'sqlite,postgres').split(',').map((d) => d.trim()).filter(Boolean);
-const databaseUrl = env.MB_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const databaseUrl = env.MB_DATABASE_URL || env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const ROUNDS = Number(env.MB_ROUNDS || 6);
 const ROUND_SECONDS = Number(env.MB_ROUND_SECONDS || 5);
 const CONNECTIONS = Number(env.MB_CONNECTIONS || 32);
@@ -105,6 +114,70 @@ async function measure(dialect: string, schema: string | undefined) {
   }
 }
 
+/**
+ * What recording one request costs in the server's own code, apart from the machine's noise: the
+ * per-request calls (a response counted and timed, its authentication counted) in a loop.
+ */
+function microsecondsPerRequest(): number {
+  const N = 1_000_000;
+  const routes = ['/web-portal/rest/saas/idp/2.0/spManaged', '/web-portal/rest/saas/idp/2.0/spManaged/:idpId', '/healthz', '/sso/sp/ACS.saml2'];
+  // Nothing here scrapes, so the collectors never read the database.
+  const metrics = createMetrics({ database: {} as Database, logger: createLogger('silent') });
+  const record = (i: number) => {
+    metrics.observeRequest('GET', routes[i & 3], 200, 0.004);
+    metrics.apiAuthentication('success');
+  };
+  for (let i = 0; i < N / 10; i++) record(i); // warm-up
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) record(i);
+  return Number(process.hrtime.bigint() - started) / 1000 / N;
+}
+
+/**
+ * Server CPU per request without HTTP, wrk or another process in the way: two apps (metrics on,
+ * off) over one SQLite database in this process, `GET …/spManaged` injected in alternating
+ * batches, CPU time of this process per request; the median batch of each.
+ */
+async function injectedCpuPerRequest(): Promise<{ on: number; off: number; batches: number; perBatch: number }> {
+  const BATCHES = 10;
+  const PER_BATCH = 3000;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssobridge-bench-metrics-inject-'));
+  const logger = createLogger('warn');
+  const database = await openDatabase({ dataDir: dir, logger });
+  try {
+    const build = (extra: Record<string, string>) =>
+      buildApp({ config: loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8080', LOG_LEVEL: 'warn', DATA_DIR: dir, KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY, ...extra }), database, clock: systemClock, logger });
+    const apps = { off: await build({}), on: await build({ METRICS_TOKEN: METRICS_BENCH_TOKEN }) };
+    const operator = (accountId: string): Actor => ({ kind: 'operator', id: 'bench', label: 'benchmark', accountId, sourceIp: 'local' });
+    const { account } = await apps.off.services.accounts.createAccount(operator, 'Benchmark SaaS');
+    const { credential, clientSecret } = await apps.off.services.credentials.createConnectionApiCredential(operator(account.id), { description: 'bench client' });
+    const authorization = `Basic ${Buffer.from(`${credential.clientId}:${clientSecret}`).toString('base64')}`;
+    await database.changes.start();
+    const batch = async (app: App) => {
+      const started = process.cpuUsage();
+      for (let i = 0; i < PER_BATCH; i++) {
+        const res = await app.inject({ method: 'GET', url: SP_MANAGED, headers: { authorization } });
+        if (res.statusCode !== 200) throw new Error(`inject: ${res.statusCode} ${res.body}`);
+      }
+      const used = process.cpuUsage(started);
+      return (used.user + used.system) / PER_BATCH;
+    };
+    await batch(apps.off); // warm-up: JIT, caches
+    await batch(apps.on);
+    const results = { on: [] as number[], off: [] as number[] };
+    for (let round = 0; round < BATCHES; round++) {
+      for (const key of round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) results[key].push(await batch(apps[key]));
+    }
+    await apps.on.close();
+    await apps.off.close();
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+    return { on: median(results.on), off: median(results.off), batches: BATCHES, perBatch: PER_BATCH };
+  } finally {
+    await database.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const wrkVersion = requireWrk();
   const loadBefore = os.loadavg();
@@ -132,6 +205,9 @@ async function main(): Promise<void> {
     killChildren();
   }
   const loadAfter = os.loadavg();
+  const micro = microsecondsPerRequest();
+  log('in-process CPU per injected request, metrics on and off');
+  const injected = await injectedCpuPerRequest();
   const machine = describeMachine(wrkVersion, postgres);
   const lines = [
     '',
@@ -152,6 +228,13 @@ async function main(): Promise<void> {
     ...rows,
     '',
     ...verdicts.flatMap((v) => [v, '']),
+    'Apart from the machine\'s noise (req/s above moves with whatever else the machine runs):',
+    '',
+    `- in one process, no HTTP: two apps (metrics on, off) over one SQLite database, \`GET …/spManaged\` injected in ${injected.batches} alternating batches of`,
+    `  ${injected.perBatch.toLocaleString('en-US')} per app, the process's CPU time per request (median batch): **${injected.on.toFixed(1)} µs on, ${injected.off.toFixed(1)} µs off**,`,
+    `  ${(((injected.on - injected.off) / injected.off) * 100).toFixed(1)} % more with metrics;`,
+    `- the calls metrics add to a request (a response counted and timed, its authentication counted), 1,000,000 in a loop: **${micro.toFixed(2)} µs** each.`,
+    '',
     ...(loadBefore[0]! > 0.5 ? [`**Not conclusive**: the machine was already busy when the run started (1-minute load average ${loadBefore[0]!.toFixed(2)} on ${machine.cpus} CPUs).`, ''] : []),
   ];
   if (process.argv.includes('--append')) appendSection('metrics overhead', lines);

@@ -24,8 +24,8 @@ import { requireWrk, runWrk, type WrkResult } from './lib/wrk.js';
 const EVENTS = Number(process.env.WH_EVENTS ?? 10_000);
 /** Customers the events are spread over: deliveries of one customer go one at a time, in order. */
 const CUSTOMERS = Number(process.env.WH_CUSTOMERS ?? 100);
-/** Events recorded per second in the live phase. */
-const LIVE_RATE = Number(process.env.WH_LIVE_RATE ?? 200);
+/** Events recorded per second in the live phase: under the default delivery pace (WEBHOOK_MAX_DELIVERIES_PER_SECOND, 100). */
+const LIVE_RATE = Number(process.env.WH_LIVE_RATE ?? 80);
 const WRK_SECONDS = Number(process.env.WH_WRK_SECONDS ?? 10);
 /** wrk beside the backlog: shorter than the drain takes, so every second of it has deliveries running. */
 const BUSY_WRK_SECONDS = Number(process.env.WH_BUSY_WRK_SECONDS ?? 4);

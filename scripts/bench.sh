@@ -22,6 +22,8 @@ node --import tsx bench/metadata-refresh.ts --append >/dev/null
 node --import tsx bench/oidc.ts --append >/dev/null
 # Webhooks: 10,000 events delivered to a local Standard Webhooks receiver (throughput, commit → receipt p99) and the API's req/s beside them → docs/benchmarks.md
 node --import tsx bench/webhooks.ts --append >/dev/null
+# Metrics overhead: the API's req/s with metrics on and off, interleaved rounds → docs/benchmarks.md
+node --import tsx bench/metrics.ts --append >/dev/null
 # Resident memory under load and an argon2id burst, SQLite and PostgreSQL → docs/benchmarks.md
 node --import tsx bench/memory.ts --append >/dev/null
 # SAML attacks: ssobridge's verdicts, their cost, and node-saml's answers → docs/saml-comparison.md

@@ -119,6 +119,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     pages: oidcPages,
     store: services.ssoStore,
     signingKeys: services.signingKeys,
+    changes: database.changes,
   });
   await app.register(ssoPlugin, { services, publicUrl: config.publicUrl, oidcProviders });
   await app.register(consolePlugin, { services, clock, publicUrl: config.publicUrl, csrfHmacKey });

@@ -62,6 +62,7 @@ const envSchema = z.object({
   METADATA_FETCH_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   METADATA_FETCH_CA_FILE: z.string().min(1).optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_MAX_DELIVERIES_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(100),
   WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   WEBHOOK_CA_FILE: z.string().min(1).optional(),
   METADATA_REFRESH_HOURS: z.coerce.number().min(0.25).max(24 * 30).default(12),
@@ -131,7 +132,7 @@ export interface Config {
   readonly sessionTtlMs: number;
   readonly metadataFetch: { timeoutMs: number; allowPrivateAddresses: boolean; caFile: string | undefined };
   /** Webhook deliveries (docs/webhooks.md): per-attempt deadline, whether private addresses may be reached, extra CA certificates. */
-  readonly webhooks: { timeoutMs: number; allowPrivateAddresses: boolean; caFile: string | undefined };
+  readonly webhooks: { timeoutMs: number; allowPrivateAddresses: boolean; caFile: string | undefined; maxDeliveriesPerSecond: number };
   /** Connections configured by metadata URL are fetched again every `intervalMs` (jittered), at most `concurrency` at a time and `perSecond` started per second per instance. */
   readonly metadataRefresh: { intervalMs: number; concurrency: number; perSecond: number };
   /** `sign_in.failures_above_threshold` (docs/events.md): `threshold` failed sign-ins of one connection to one app within one window of `windowMs`. */
@@ -190,7 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     sharedIdpEntityId: e.SHARED_IDP_ENTITY_ID,
     metadataFetch: { timeoutMs: e.METADATA_FETCH_TIMEOUT_MS, allowPrivateAddresses: e.METADATA_FETCH_ALLOW_PRIVATE, caFile: e.METADATA_FETCH_CA_FILE },
-    webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, allowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE, caFile: e.WEBHOOK_CA_FILE },
+    webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, allowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE, caFile: e.WEBHOOK_CA_FILE, maxDeliveriesPerSecond: e.WEBHOOK_MAX_DELIVERIES_PER_SECOND },
     metadataRefresh: { intervalMs: e.METADATA_REFRESH_HOURS * 3600_000, concurrency: e.METADATA_REFRESH_CONCURRENCY, perSecond: e.METADATA_REFRESH_PER_SECOND },
     signInFailureAlert: { threshold: e.SIGN_IN_FAILURE_ALERT_THRESHOLD, windowMs: e.SIGN_IN_FAILURE_ALERT_WINDOW_MINUTES * 60_000 },
     smtp: e.SMTP_URL !== undefined && e.SMTP_FROM !== undefined ? { url: e.SMTP_URL, from: e.SMTP_FROM, timeoutMs: e.SMTP_TIMEOUT_MS } : undefined,

@@ -60,6 +60,7 @@ export function createServices(deps: { config: Config; database: Database; clock
     sealer,
     logger,
     ...(metrics && { observeAttempt: metrics.webhookAttempt }),
+    options: { maxPerSecond: config.webhooks.maxDeliveriesPerSecond },
     send: createWebhookSender({
       ...defaultWebhookSenderOptions,
       timeoutMs: config.webhooks.timeoutMs,
@@ -83,7 +84,7 @@ export function createServices(deps: { config: Config; database: Database; clock
   });
   const credentials = createCredentialService({ db, clock, audit, events, changes: database.changes, cache: credentialCache });
   const customerViews = createCustomerViewCache(database.changes);
-  const signingKeys = createSigningKeyService({ db, clock, audit, sealer, publicUrl: config.publicUrl });
+  const signingKeys = createSigningKeyService({ db, clock, audit, sealer, publicUrl: config.publicUrl, changes: database.changes });
   const fetchMetadata = createMetadataFetcher({
     ...defaultMetadataFetcherOptions,
     timeoutMs: config.metadataFetch.timeoutMs,
@@ -130,7 +131,7 @@ export function createServices(deps: { config: Config; database: Database; clock
     adminMfa,
     credentials,
     clientAuthenticator,
-    applications: createApplicationService({ db, clock, audit, revokeApplicationCredentials: credentials.revokeApplicationCredentials, customerViews }),
+    applications: createApplicationService({ db, clock, audit, revokeApplicationCredentials: credentials.revokeApplicationCredentials, customerViews, changes: database.changes }),
     /** Client secrets of OIDC applications: up to two each, shown once, stored as digests. */
     oidcClientSecrets: createOidcClientSecretService({ db, clock, audit }),
     customers,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listenForMetrics } from '../../src/http/metrics-routes.js';
 import { appsPerTest } from '../helpers/apps-per-test.js';
@@ -132,6 +133,17 @@ describe.each(testDialects)('Metrics (%s)', (dialect) => {
     // A stopped feed delivers nothing: no lag is reported rather than a stale one.
     await database.changes.stop();
     expect((await scrape(app)).series('ssobridge_change_feed_lag_seconds')).toEqual([]);
+  });
+
+  it('are the ones docs/operations.md lists, with the types it gives', async () => {
+    const text = fs.readFileSync('docs/operations.md', 'utf8');
+    const section = text.slice(text.indexOf('\n## Metrics\n'), text.indexOf('\n## ', text.indexOf('\n## Metrics\n') + 1));
+    const documented = new Map([...section.matchAll(/^\| `(ssobridge_[a-z_]+)` \| (counter|gauge|histogram) \|/gm)].map((m) => [m[1]!, m[2]!]));
+    const { app } = await withToken();
+    const exposition = await scrape(app);
+    const exposed = new Map([...exposition.types].filter(([name]) => name.startsWith('ssobridge_')));
+    expect(exposed).toEqual(documented);
+    for (const name of section.matchAll(/`((?:nodejs|process)_[a-z0-9_]+)`/g)) expect(exposition.types.has(name[1]!), name[1]).toBe(true);
   });
 
   it('serve GET /metrics on a listener of their own (METRICS_PORT), on loopback', async () => {

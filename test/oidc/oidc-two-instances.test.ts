@@ -4,7 +4,7 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { HttpBrowser } from '../helpers/http-browser.js';
-import { ALICE_NAME_ID, signInAsAlice, startOidcJourney, type OidcJourney } from '../helpers/oidc-journey.js';
+import { ALICE_NAME_ID, CUSTOMER_IDP_ID, signInAsAlice, startOidcJourney, type OidcJourney } from '../helpers/oidc-journey.js';
 import { startInstance, type TestInstance } from '../helpers/test-app.js';
 import { WallClock } from '../helpers/test-clock.js';
 import { requireLasso } from '../interop/peers.js';
@@ -76,5 +76,54 @@ describe.each(testDialects)('a code issued by one instance is redeemed on anothe
     expect(await client.fetchUserInfo(secondConfig, tokens.access_token, claims.sub)).toMatchObject({ email: ALICE_NAME_ID });
     const refreshed = await client.refreshTokenGrant(first, tokens.refresh_token!);
     expect(refreshed.claims()!.sub).toBe(claims.sub);
+  });
+
+  /** A sign-in on the first instance, its code redeemed on the second: the kid of the ID token the second signs. */
+  const idTokenKidFromSecond = async () => {
+    const first = await journey.discover();
+    const verifier = client.randomPKCECodeVerifier();
+    const authorizationUrl = client.buildAuthorizationUrl(first, {
+      redirect_uri: journey.redirectUri,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      login_hint: ALICE_NAME_ID,
+    });
+    const landed = await signInAsAlice(new HttpBrowser(), authorizationUrl, (url) => url.href.startsWith(journey.redirectUri));
+    const res = await fetch(`${secondBase}/sso/as/token.oauth2`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${journey.saasid}:${journey.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: new URL(landed.url).searchParams.get('code')!, redirect_uri: journey.redirectUri, code_verifier: verifier }),
+    });
+    expect(res.status).toBe(200);
+    const { id_token } = (await res.json()) as { id_token: string };
+    return (JSON.parse(Buffer.from(id_token.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string }).kid;
+  };
+
+  /** Waits until the second instance answers the app's discovery with `status` (its change feed delivers within a second). */
+  const secondAnswersDiscovery = async (status: number) => {
+    for (let tries = 0; tries < 100; tries++) {
+      const res = await fetch(`${secondBase}/${journey.saasid}/.well-known/openid-configuration`);
+      if (res.status === status) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
+  };
+
+  it("drops its cached provider when the app is disabled or its keys change on the other instance", async () => {
+    const actor = { kind: 'operator' as const, id: 'test', label: 'test', accountId: journey.accountId, sourceIp: '127.0.0.1' };
+    expect(await secondAnswersDiscovery(200)).toBe(true);
+    await journey.app.services.applications.setApplicationEnabled(actor, journey.saasid, false);
+    expect(await secondAnswersDiscovery(404)).toBe(true);
+    await journey.app.services.applications.setApplicationEnabled(actor, journey.saasid, true);
+    expect(await secondAnswersDiscovery(200)).toBe(true);
+
+    // A key promoted on the first instance signs the second instance's ID tokens.
+    const renewal = await journey.app.services.signingKeys.addRenewalKey(actor);
+    const [configuration] = await journey.app.services.customers.idpConfiguration(journey.accountId, CUSTOMER_IDP_ID);
+    await journey.idp.configure({ spMetadata: [configuration!.metadataXml] });
+    expect(await idTokenKidFromSecond()).not.toBe(renewal.id);
+    await journey.app.services.signingKeys.promoteRenewalKey(actor);
+    expect(await idTokenKidFromSecond()).toBe(renewal.id);
   });
 });

@@ -1,3 +1,4 @@
+import type { ChangeFeed } from '../../db/change-feed.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock.js';
@@ -50,6 +51,9 @@ export function toApplication(r: ApplicationRecord): Application {
   }
 }
 
+/** Change-feed topic of an application's settings, keyed by saasid. */
+export const APPLICATION_TOPIC = 'application';
+
 export function createApplicationService(deps: {
   db: Kysely<DB>;
   clock: Clock;
@@ -58,6 +62,8 @@ export function createApplicationService(deps: {
   revokeApplicationCredentials: (trx: Kysely<DB>, accountId: string, saasid: string) => Promise<() => void>;
   /** Customer views name their applications, so app changes must drop them too. */
   customerViews: CustomerViewCache;
+  /** Tells every instance an application changed (APPLICATION_TOPIC): the OIDC providers built from it are rebuilt. */
+  changes: ChangeFeed;
 }) {
   const { db, clock, audit } = deps;
 
@@ -150,6 +156,7 @@ export function createApplicationService(deps: {
         // Turning application multiplexing off must not leave non-multiplexed connections to it.
         if ((await countNonMultiplexedConnections(trx, saasid)) > 0) checkConnectionMultiplexing(toApplication(record), false, 'multiplexed');
         await replaceApplication(trx, record);
+        await deps.changes.publish(trx, { topic: APPLICATION_TOPIC, key: saasid });
         await deps.customerViews.announceChange(trx, actor.accountId);
         await audit.record(trx, actor, { action: 'application.updated', targetKind: 'application', targetId: saasid, details: { name: record.name, enabled: record.enabled } });
       });
@@ -163,6 +170,7 @@ export function createApplicationService(deps: {
       const record = { ...current, enabled, updatedAt: clock.now() };
       await db.transaction().execute(async (trx) => {
         await replaceApplication(trx, record);
+        await deps.changes.publish(trx, { topic: APPLICATION_TOPIC, key: saasid });
         await audit.record(trx, actor, { action: enabled ? 'application.enabled' : 'application.disabled', targetKind: 'application', targetId: saasid, details: { name: record.name } });
       });
       return toApplication(record);
@@ -175,6 +183,7 @@ export function createApplicationService(deps: {
       const afterCommit = await db.transaction().execute(async (trx) => {
         const evict = await deps.revokeApplicationCredentials(trx, actor.accountId, saasid);
         await deleteApplication(trx, actor.accountId, saasid);
+        await deps.changes.publish(trx, { topic: APPLICATION_TOPIC, key: saasid });
         await deps.customerViews.announceChange(trx, actor.accountId);
         await audit.record(trx, actor, { action: 'application.deleted', targetKind: 'application', targetId: saasid, details: { name: current.name } });
         return evict;

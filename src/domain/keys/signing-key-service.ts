@@ -1,3 +1,4 @@
+import type { ChangeFeed } from '../../db/change-feed.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock.js';
@@ -49,7 +50,10 @@ const toView = (k: SigningKeyRecord): SigningKeyView => ({
  * key (a backup of the database alone signs nothing), and never leave this service except,
  * opened, to the signer.
  */
-export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; audit: AuditLog; sealer: SecretSealer; publicUrl: string }) {
+/** Change-feed topic of an account's signing keys (added, promoted, deleted), keyed by account id. */
+export const SIGNING_KEYS_TOPIC = 'signing-keys';
+
+export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; audit: AuditLog; sealer: SecretSealer; publicUrl: string; changes: ChangeFeed }) {
   const { db, clock, audit, sealer } = deps;
   const commonName = (accountId: string) => `ssobridge ${new URL(deps.publicUrl).host} ${accountId}`;
 
@@ -116,6 +120,7 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
           throw new AppError('SIGNING_KEY_CONFLICT', 'A renewal key already exists. Promote it or delete it first.');
         }
         await insertSigningKey(trx, record);
+        await deps.changes.publish(trx, { topic: SIGNING_KEYS_TOPIC, key: actor.accountId });
         await audit.record(trx, actor, { action: 'signing_key.renewal_added', targetKind: 'signing_key', targetId: record.id });
       });
       return toView(record);
@@ -130,6 +135,7 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
         if (!next) throw new AppError('SIGNING_KEY_NOT_FOUND', 'There is no renewal key to promote. Add one first.');
         for (const k of keys.filter((k) => k.status === 'active')) await setSigningKeyStatus(trx, actor.accountId, k.id, 'retired');
         await setSigningKeyStatus(trx, actor.accountId, next.id, 'active', clock.now());
+        await deps.changes.publish(trx, { topic: SIGNING_KEYS_TOPIC, key: actor.accountId });
         await audit.record(trx, actor, { action: 'signing_key.promoted', targetKind: 'signing_key', targetId: next.id });
         return { ...next, status: 'active' as const, promotedAt: clock.now() };
       });
@@ -145,6 +151,7 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
           throw new AppError('SIGNING_KEY_CONFLICT', `Applications sign with this key: ${pinnedBy.map((a) => a.name).join(', ')}. Choose another key for them first.`);
         }
         await deleteSigningKey(trx, actor.accountId, id);
+        await deps.changes.publish(trx, { topic: SIGNING_KEYS_TOPIC, key: actor.accountId });
         await audit.record(trx, actor, { action: 'signing_key.renewal_deleted', targetKind: 'signing_key', targetId: id });
       });
     },
