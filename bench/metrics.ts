@@ -136,9 +136,10 @@ function microsecondsPerRequest(): number {
 /**
  * Server CPU per request without HTTP, wrk or another process in the way: two apps (metrics on,
  * off) over one SQLite database in this process, `GET …/spManaged` injected in alternating
- * batches, CPU time of this process per request; the median batch of each.
+ * batches, CPU time of this process per request; the median batch of each. A second app with
+ * metrics off (the control) shows how far two identical apps differ here: the noise floor.
  */
-async function injectedCpuPerRequest(): Promise<{ on: number; off: number; batches: number; perBatch: number }> {
+async function injectedCpuPerRequest(): Promise<{ on: number; off: number; control: number; batches: number; perBatch: number }> {
   const BATCHES = 10;
   const PER_BATCH = 3000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssobridge-bench-metrics-inject-'));
@@ -147,7 +148,7 @@ async function injectedCpuPerRequest(): Promise<{ on: number; off: number; batch
   try {
     const build = (extra: Record<string, string>) =>
       buildApp({ config: loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8080', LOG_LEVEL: 'warn', DATA_DIR: dir, KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY, ...extra }), database, clock: systemClock, logger });
-    const apps = { off: await build({}), on: await build({ METRICS_TOKEN: METRICS_BENCH_TOKEN }) };
+    const apps = { off: await build({}), on: await build({ METRICS_TOKEN: METRICS_BENCH_TOKEN }), control: await build({}) };
     const operator = (accountId: string): Actor => ({ kind: 'operator', id: 'bench', label: 'benchmark', accountId, sourceIp: 'local' });
     const { account } = await apps.off.services.accounts.createAccount(operator, 'Benchmark SaaS');
     const { credential, clientSecret } = await apps.off.services.credentials.createConnectionApiCredential(operator(account.id), { description: 'bench client' });
@@ -162,16 +163,15 @@ async function injectedCpuPerRequest(): Promise<{ on: number; off: number; batch
       const used = process.cpuUsage(started);
       return (used.user + used.system) / PER_BATCH;
     };
-    await batch(apps.off); // warm-up: JIT, caches
-    await batch(apps.on);
-    const results = { on: [] as number[], off: [] as number[] };
+    const keys = ['on', 'off', 'control'] as const;
+    for (const key of keys) await batch(apps[key]); // warm-up: JIT, caches
+    const results = { on: [] as number[], off: [] as number[], control: [] as number[] };
     for (let round = 0; round < BATCHES; round++) {
-      for (const key of round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) results[key].push(await batch(apps[key]));
+      for (const key of round % 2 === 0 ? keys : [...keys].reverse()) results[key].push(await batch(apps[key]));
     }
-    await apps.on.close();
-    await apps.off.close();
+    for (const key of keys) await apps[key].close();
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
-    return { on: median(results.on), off: median(results.off), batches: BATCHES, perBatch: PER_BATCH };
+    return { on: median(results.on), off: median(results.off), control: median(results.control), batches: BATCHES, perBatch: PER_BATCH };
   } finally {
     await database.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -230,9 +230,9 @@ async function main(): Promise<void> {
     ...verdicts.flatMap((v) => [v, '']),
     'Apart from the machine\'s noise (req/s above moves with whatever else the machine runs):',
     '',
-    `- in one process, no HTTP: two apps (metrics on, off) over one SQLite database, \`GET …/spManaged\` injected in ${injected.batches} alternating batches of`,
-    `  ${injected.perBatch.toLocaleString('en-US')} per app, the process's CPU time per request (median batch): **${injected.on.toFixed(1)} µs on, ${injected.off.toFixed(1)} µs off**,`,
-    `  ${(((injected.on - injected.off) / injected.off) * 100).toFixed(1)} % more with metrics;`,
+    `- in one process, no HTTP: three apps (metrics on, off, and off again as a control) over one SQLite database, \`GET …/spManaged\` injected in`,
+    `  ${injected.batches} alternating batches of ${injected.perBatch.toLocaleString('en-US')} per app, the process's CPU time per request (median batch): **${injected.on.toFixed(1)} µs on, ${injected.off.toFixed(1)} µs off**`,
+    `  (${(((injected.on - injected.off) / injected.off) * 100).toFixed(1)} % more with metrics), ${injected.control.toFixed(1)} µs for the control (${(((injected.control - injected.off) / injected.off) * 100).toFixed(1)} % from the identical app: the noise floor here);`,
     `- the calls metrics add to a request (a response counted and timed, its authentication counted), 1,000,000 in a loop: **${micro.toFixed(2)} µs** each.`,
     '',
     ...(loadBefore[0]! > 0.5 ? [`**Not conclusive**: the machine was already busy when the run started (1-minute load average ${loadBefore[0]!.toFixed(2)} on ${machine.cpus} CPUs).`, ''] : []),

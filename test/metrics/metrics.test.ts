@@ -1,10 +1,15 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../bench/lib/processes.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listenForMetrics } from '../../src/http/metrics-routes.js';
 import { appsPerTest } from '../helpers/apps-per-test.js';
 import { dropTestDatabases, silentLogger, testDialects } from '../helpers/databases.js';
 import { oidcAppInput } from '../helpers/oidc-app-input.js';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { parsePrometheusText, type Exposition } from '../helpers/prometheus-text.js';
+import { startServerProcess } from '../helpers/server-process.js';
 import { authnRequestFromRedirect, idpResponse, ssoSetUp } from '../helpers/sso-fixture.js';
 import { accountWithCredential, curlBasic, operatorActor, SP_MANAGED, type TestInstance } from '../helpers/test-app.js';
 
@@ -18,7 +23,11 @@ async function scrape(app: TestInstance['app']): Promise<Exposition> {
   const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
   expect(res.statusCode, res.body).toBe(200);
   expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-  return parsePrometheusText(res.body);
+  const exposition = parsePrometheusText(res.body);
+  // Someone else's parser reads the same families with the same types.
+  const families = parsePrometheusTextFormat(res.body);
+  expect(new Map(families.map((f) => [f.name, f.type.toLowerCase()]))).toEqual(exposition.types);
+  return exposition;
 }
 
 describe.each(testDialects)('Metrics (%s)', (dialect) => {
@@ -163,6 +172,26 @@ describe.each(testDialects)('Metrics (%s)', (dialect) => {
       expect((await fetch(`http://127.0.0.1:${listener.port}/metrics`, { method: 'POST' })).status).toBe(405);
     } finally {
       await listener.close();
+    }
+  });
+});
+
+describe('ssobridge serve with METRICS_PORT', () => {
+  it('opens the metrics listener on METRICS_HOST beside the server, and nothing at /metrics on the public port', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssobridge-metrics-'));
+    const metricsPort = await freePort();
+    const server = await startServerProcess({ DATA_DIR: dataDir, DATABASE_URL: '', METRICS_PORT: String(metricsPort) });
+    try {
+      expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+      expect((await fetch(`${server.baseUrl}/metrics`)).status).toBe(404);
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(res.status).toBe(200);
+      const exposition = parsePrometheusText(await res.text());
+      expect(exposition.value('ssobridge_http_requests_total', { method: 'GET', route: '/healthz', status: '200' })).toBeGreaterThanOrEqual(1);
+      expect(exposition.value('ssobridge_change_feed_lag_seconds')).toBeGreaterThanOrEqual(0);
+    } finally {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
