@@ -40,6 +40,11 @@ async function submitCode(page: Page, code: string): Promise<void> {
 async function enrolOnOpenPage(page: Page): Promise<{ secret: string; recoveryCodes: string[] }> {
   const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s+/g, '');
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  // The QR code authenticator apps scan: an SVG drawn on the server, nothing but shapes.
+  const qr = page.getByRole('img', { name: 'QR code of the otpauth link for your authenticator app' });
+  expect(await qr.locator('svg path').count()).toBe(1);
+  expect(await qr.locator('script, [style]').count()).toBe(0);
+  expect((await qr.boundingBox())!.width).toBeGreaterThan(100);
   await expect(page.locator('#totp-uri').textContent()).resolves.toContain(`secret=${secret}`);
   await page.getByLabel('Code from the app').fill(authenticatorCode(secret));
   await page.getByRole('button', { name: 'Turn on two-step verification' }).click();

@@ -1,8 +1,14 @@
 import { RECOVERY_CODE_COUNT } from '../../../domain/accounts/second-factor-codes.js';
 import type { SecondFactorState } from '../../../domain/accounts/admin-mfa-service.js';
-import { html, type SafeHtml } from '../../views/html.js';
+import { renderSVG } from 'uqr';
+import { html, SafeHtml } from '../../views/html.js';
 import { errorBanner, fieldError, layout } from '../../views/layout.js';
 import { copyable, copyAnnouncer, hiddenCsrf, noticeBanner, type Chrome } from './partials.js';
+
+/** The otpauth link as a QR code, drawn on the server as an SVG of rectangles (no script, no style), which authenticator apps scan. */
+function otpauthQrCode(uri: string): SafeHtml {
+  return new SafeHtml(renderSVG(uri, { border: 2 }));
+}
 
 export const MFA_PATH = '/console/account/two-step-verification';
 export const SECOND_FACTOR_PATH = '/console/sign-in/verify';
@@ -62,9 +68,12 @@ ${
     : html`${p.gated ? html`<div class="banner" role="status">This account requires two-step verification of every administrator. Set it up to continue.</div>` : ''}
 <ol>
   <li>Open an authenticator app (for example Google Authenticator, Microsoft Authenticator, 1Password, Bitwarden or FreeOTP).</li>
-  <li>Add an account with the setup key below, as a time-based key; or, if your app takes a link, the otpauth link.</li>
+  <li>Scan the QR code with the app; or add an account with the setup key below, as a time-based key; or, if your app takes a link, the otpauth link.</li>
   <li>Enter the 6-digit code the app shows.</li>
 </ol>
+<figure class="qr-code">
+  <div role="img" aria-label="QR code of the otpauth link for your authenticator app">${otpauthQrCode(p.state.uri)}</div>
+</figure>
 ${copyable('totp-secret', 'Setup key', p.state.secret.replace(/(.{4})/g, '$1 ').trim())}
 ${copyable('totp-uri', 'otpauth link', p.state.uri)}
 ${copyAnnouncer}
