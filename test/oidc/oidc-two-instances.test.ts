@@ -8,6 +8,7 @@ import { ALICE_NAME_ID, CUSTOMER_IDP_ID, signInAsAlice, startOidcJourney, type O
 import { startInstance, type TestInstance } from '../helpers/test-app.js';
 import { WallClock } from '../helpers/test-clock.js';
 import { requireLasso } from '../interop/peers.js';
+import { SIGNING_KEYS_TOPIC } from '../../src/domain/keys/signing-key-service.js';
 
 /**
  * Two instances behind one public URL share one database: the authorization request, the IdP's
@@ -118,12 +119,22 @@ describe.each(testDialects)('a code issued by one instance is redeemed on anothe
     await journey.app.services.applications.setApplicationEnabled(actor, journey.saasid, true);
     expect(await secondAnswersDiscovery(200)).toBe(true);
 
-    // A key promoted on the first instance signs the second instance's ID tokens.
+    // A key promoted on the first instance signs the second instance's ID tokens. The second
+    // instance hears of each key change through its change feed (on SQLite, within its 200 ms poll).
+    let keyChangesHeard = 0;
+    const stopListening = second.database.changes.subscribe((event) => {
+      if (event.topic === SIGNING_KEYS_TOPIC) keyChangesHeard++;
+    });
+    const heardOnSecond = async (count: number) => {
+      while (keyChangesHeard < count) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
     const renewal = await journey.app.services.signingKeys.addRenewalKey(actor);
     const [configuration] = await journey.app.services.customers.idpConfiguration(journey.accountId, CUSTOMER_IDP_ID);
     await journey.idp.configure({ spMetadata: [configuration!.metadataXml] });
     expect(await idTokenKidFromSecond()).not.toBe(renewal.id);
     await journey.app.services.signingKeys.promoteRenewalKey(actor);
+    await heardOnSecond(2);
+    stopListening();
     expect(await idTokenKidFromSecond()).toBe(renewal.id);
   });
 });
