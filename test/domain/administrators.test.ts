@@ -130,6 +130,19 @@ describe.each(testDialects)('administrators and their second factor (%s)', (dial
     expect(await refusal(services.admins.inviteAdmin(actor, { email: 'first@acme.example' }))).toMatchObject({ code: 'ADMIN_EXISTS' });
   });
 
+  it("voids the links an administrator sent once they are removed, so nobody joins on a removed admin's word", async () => {
+    const { instance, services, actor, accountId } = await accountWithAdmin();
+    const leaving = await addAdmin(instance, actor, 'leaving@acme.example');
+    // Sent before the removal: one still open, one revoked at removal, both refused after.
+    const backdoor = await services.admins.inviteAdmin(leaving, { email: 'backdoor@evil.example' });
+    await services.admins.removeAdmin(actor, leaving.id);
+    expect(await refusal(services.admins.acceptInvitation(tokenOf(backdoor.url), { password: PASSWORD }, HOME))).toMatchObject({ code: 'ADMIN_INVITATION_INVALID' });
+    expect((await services.admins.listAdmins(accountId)).map((a) => a.email)).toEqual(['first@acme.example']);
+    expect(await services.admins.listOpenInvitations(accountId)).toEqual([]);
+    const removed = (await services.audit.list(accountId, { limit: 50 })).events.find((e) => e.action === 'admin.removed');
+    expect(removed).toMatchObject({ details: { email: 'leaving@acme.example', invitationsRevoked: 1 } });
+  });
+
   it('creates one administrator when the same link is accepted twice at once', async () => {
     const { services, actor, accountId } = await accountWithAdmin();
     const { url } = await services.admins.inviteAdmin(actor, { email: 'race@acme.example' });

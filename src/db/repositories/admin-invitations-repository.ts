@@ -97,6 +97,19 @@ export async function revokeAdminInvitationsFor(db: Kysely<DB>, accountId: strin
     .execute();
 }
 
+/** Revokes the open invitations an administrator sent (they are removed: nobody may join on their word any more); their count. */
+export async function revokeAdminInvitationsSentBy(db: Kysely<DB>, accountId: string, invitedById: string, now: number): Promise<number> {
+  const result = await db
+    .updateTable('admin_invitations')
+    .set({ revoked_at: now })
+    .where('account_id', '=', accountId)
+    .where('invited_by_id', '=', invitedById)
+    .where('revoked_at', 'is', null)
+    .where('accepted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Marks the invitation used; false when a racing acceptance (or a revocation) came first. */
 export async function acceptAdminInvitation(db: Kysely<DB>, id: string, now: number): Promise<boolean> {
   const result = await db

@@ -14,6 +14,7 @@ import {
   listOpenAdminInvitations,
   revokeAdminInvitation,
   revokeAdminInvitationsFor,
+  revokeAdminInvitationsSentBy,
   type AdminInvitationRecord,
 } from '../../db/repositories/admin-invitations-repository.js';
 import { AppError, isAppError } from '../../errors.js';
@@ -343,6 +344,8 @@ export function createAdminService(deps: {
       const passwordHash = await hashSecret(valid.password);
       const admin = await db.transaction().execute(async (trx) => {
         await lockAccount(trx, open.accountId);
+        // An invitation speaks for the admin who sent it: once they are removed it admits nobody.
+        if (!(await findAdminById(trx, open.invitedById))) throw invitationInvalid();
         // Used up first: of two racing acceptances only one gets past this line.
         if (!(await acceptAdminInvitation(trx, open.id, clock.now()))) throw invitationInvalid();
         // The admin is created on the inviter's word; the acceptance is the invitee's own act.
@@ -374,7 +377,8 @@ export function createAdminService(deps: {
           throw new AppError('LAST_ADMIN', `${target.email} is the account's only administrator: invite another one before removing this one.`);
         }
         await deleteAdmin(trx, target.id);
-        await audit.record(trx, actor, { action: 'admin.removed', targetKind: 'admin', targetId: target.id, details: { email: target.email } });
+        const invitationsRevoked = await revokeAdminInvitationsSentBy(trx, actor.accountId, target.id, clock.now());
+        await audit.record(trx, actor, { action: 'admin.removed', targetKind: 'admin', targetId: target.id, details: { email: target.email, invitationsRevoked } });
         return { email: target.email };
       });
     },
