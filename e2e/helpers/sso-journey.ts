@@ -1,6 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { App } from '../../src/app.js';
+import { closeServer, listenOnLoopback } from '../../test/helpers/loopback-server.js';
 import { dropTestDatabases } from '../../test/helpers/databases.js';
 import { curlBasic, operatorActor, startTestApp, type TestInstance } from '../../test/helpers/test-app.js';
 import { WallClock } from '../../test/helpers/test-clock.js';
@@ -13,20 +13,6 @@ import { opensslKeyPair, startLassoIdpServer, tempDir, type KeyPairFiles, type L
  */
 
 
-/** Binds a server to a free loopback port before anything needs to know the port. */
-async function listenOnLoopback(server: http.Server): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-const closeServer = (server: http.Server) =>
-  new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

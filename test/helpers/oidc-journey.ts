@@ -1,10 +1,9 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
 import type { App } from '../../src/app.js';
 import { newDatabaseLocation, type TestDatabaseLocation } from './databases.js';
-import type { HttpBrowser} from './http-browser.js';
-import { type BrowserPage } from './http-browser.js';
+import type { BrowserPage, HttpBrowser } from './http-browser.js';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 import { oidcAppInput } from './oidc-app-input.js';
 import { operatorActor, startInstance, type TestInstance } from './test-app.js';
 import { WallClock } from './test-clock.js';
@@ -36,19 +35,6 @@ export interface OidcJourney {
   close(): Promise<void>;
 }
 
-async function listen(server: http.Server): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-const closeServer = (server: http.Server) =>
-  new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
 
 /** `env`: more settings for the instance (a suite with many sign-ins from 127.0.0.1 raises SSO_REQUESTS_BURST). */
 export async function startOidcJourney(
@@ -60,7 +46,7 @@ export async function startOidcJourney(
   const workDir = tempDir('ssobridge-oidc-');
   const keys = opensslKeyPair(workDir.dir, 'idp', `idp.${CUSTOMER_IDP_ID}`);
   const server = http.createServer();
-  const base = await listen(server);
+  const base = await listenOnLoopback(server);
   const instance = await startInstance(location, { clock: new WallClock(), env: { ...env, PUBLIC_URL: base } });
   await instance.app.ready();
   server.on('request', instance.app.routing);

@@ -1,9 +1,9 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropTestDatabases, testDialects } from '../helpers/databases.js';
 import { HttpBrowser } from '../helpers/http-browser.js';
+import { closeServer, listenOnLoopback } from '../helpers/loopback-server.js';
 import { ALICE_NAME_ID, CUSTOMER_IDP_ID, signInAsAlice, startOidcJourney, type OidcJourney } from '../helpers/oidc-journey.js';
 import { startInstance, type TestInstance } from '../helpers/test-app.js';
 import { WallClock } from '../helpers/test-clock.js';
@@ -29,12 +29,10 @@ describe.each(testDialects)('a code issued by one instance is redeemed on anothe
     second = await startInstance(journey.instance.location, { clock: new WallClock(), env: { PUBLIC_URL: journey.base } });
     await second.app.ready();
     secondServer = http.createServer(second.app.routing);
-    await new Promise<void>((resolve) => secondServer.listen(0, '127.0.0.1', resolve));
-    secondBase = `http://127.0.0.1:${(secondServer.address() as AddressInfo).port}`;
+    secondBase = await listenOnLoopback(secondServer);
   });
   afterAll(async () => {
-    secondServer?.closeAllConnections();
-    await new Promise((resolve) => secondServer?.close(resolve));
+    if (secondServer) await closeServer(secondServer);
     await second?.close();
     await journey?.close();
   });

@@ -1,10 +1,8 @@
-import dns from 'node:dns';
 import https from 'node:https';
 import tls from 'node:tls';
-import type net from 'node:net';
 import { AppError } from '../../errors.js';
 import { MAX_METADATA_BYTES } from '../../saml/idp-metadata.js';
-import { addressOfUrlHost, classifyAddress, isPublicAddress } from './public-address.js';
+import { addressOfUrlHost, classifyAddress, publicAddressLookup } from './public-address.js';
 
 export interface MetadataFetcherOptions {
   timeoutMs: number;
@@ -54,16 +52,7 @@ export function createMetadataFetcher(options: MetadataFetcherOptions): Metadata
       // Every address the name resolves to is checked (Node may try several: autoSelectFamily),
       // and the answer keeps the shape that was asked for. Which range a name resolved to is not
       // said: that would tell a caller about the provider's internal DNS.
-      const lookup: net.LookupFunction = (hostname, lookupOptions, callback) =>
-        dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
-          if (error) return callback(error, []);
-          if (!options.allowPrivateAddresses && !addresses.every((a) => isPublicAddress(a.address))) {
-            return callback(Object.assign(new Error('non-public address'), { code: 'EPRIVATE' }), []);
-          }
-          if (lookupOptions.all) return callback(null, addresses);
-          const first = addresses[0];
-          return first ? callback(null, first.address, first.family) : callback(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }), []);
-        });
+      const lookup = publicAddressLookup(options.allowPrivateAddresses);
       // agent: false, so no pooled socket skips the address check above. Each connection is
       // new, but it resumes the host's last TLS session (the scheduled refresh fetches many URLs
       // of the same IdP hosts, and a full handshake is most of a fetch's CPU).

@@ -1,3 +1,4 @@
+import dns from 'node:dns';
 import net from 'node:net';
 
 /**
@@ -137,4 +138,24 @@ export function isPublicAddress(address: string): boolean {
 export function addressOfUrlHost(hostname: string): string | null {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   return net.isIP(bare) ? bare : null;
+}
+
+/**
+ * A DNS lookup for outgoing connections (metadata fetches, webhook deliveries) that refuses a name
+ * when any address it resolves to is not public, unless private addresses are allowed. It runs
+ * inside the connection's own lookup, so the address checked is the address connected to. Every
+ * address is checked (Node may try several: autoSelectFamily), and the answer keeps the shape that
+ * was asked for.
+ */
+export function publicAddressLookup(allowPrivateAddresses: boolean): net.LookupFunction {
+  return (hostname, lookupOptions, callback) =>
+    dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      if (!allowPrivateAddresses && !addresses.every((a) => isPublicAddress(a.address))) {
+        return callback(Object.assign(new Error('non-public address'), { code: 'EPRIVATE' }), []);
+      }
+      if (lookupOptions.all) return callback(null, addresses);
+      const first = addresses[0];
+      return first ? callback(null, first.address, first.family) : callback(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }), []);
+    });
 }

@@ -1,10 +1,8 @@
-import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { addressOfUrlHost, classifyAddress, isPublicAddress } from '../connections/public-address.js';
+import { addressOfUrlHost, classifyAddress, publicAddressLookup } from '../connections/public-address.js';
 
 export interface WebhookSenderOptions {
   /** The whole exchange: connect, send, status line and the (discarded) body. */
@@ -40,16 +38,7 @@ export type WebhookSender = (url: string, body: string, headers: Record<string, 
  * each pooled socket passed the check when it was opened.
  */
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
-  const lookup: net.LookupFunction = (hostname, lookupOptions, callback) =>
-    dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      if (!options.allowPrivateAddresses && !addresses.every((a) => isPublicAddress(a.address))) {
-        return callback(Object.assign(new Error('non-public address'), { code: 'EPRIVATE' }), []);
-      }
-      if (lookupOptions.all) return callback(null, addresses);
-      const first = addresses[0];
-      return first ? callback(null, first.address, first.family) : callback(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }), []);
-    });
+  const lookup = publicAddressLookup(options.allowPrivateAddresses);
   const agentOptions = { keepAlive: true, maxSockets: 16, lookup };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent({
