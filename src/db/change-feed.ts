@@ -19,6 +19,12 @@ export interface ChangeFeed {
   /** Records a change inside the caller's transaction, so it is announced only if the transaction commits. */
   publish(trx: Kysely<DB>, event: ChangeEvent): Promise<void>;
   subscribe(listener: (event: ChangeEvent) => void): () => void;
+  /**
+   * Tells this instance's listeners now, once the transaction that published the event has
+   * committed: the instance that made a change must not wait for its own feed to see it (the
+   * event still arrives through the feed too, and listeners are idempotent).
+   */
+  announceHere(event: ChangeEvent): void;
   /** Called when delivery was interrupted: caches must drop everything. */
   onReset(listener: () => void): () => void;
   /**
@@ -56,6 +62,7 @@ export function createChangeFeed(options: FeedOptions): ChangeFeed {
   };
   const emitReset = () => resetListeners.forEach((l) => l());
   const base = {
+    announceHere: emit,
     subscribe(listener: (event: ChangeEvent) => void) {
       listeners.add(listener);
       return () => listeners.delete(listener);

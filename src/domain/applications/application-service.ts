@@ -160,6 +160,7 @@ export function createApplicationService(deps: {
         await deps.customerViews.announceChange(trx, actor.accountId);
         await audit.record(trx, actor, { action: 'application.updated', targetKind: 'application', targetId: saasid, details: { name: record.name, enabled: record.enabled } });
       });
+      deps.changes.announceHere({ topic: APPLICATION_TOPIC, key: saasid });
       deps.customerViews.drop(actor.accountId);
       return toApplication(record);
     },
@@ -173,6 +174,7 @@ export function createApplicationService(deps: {
         await deps.changes.publish(trx, { topic: APPLICATION_TOPIC, key: saasid });
         await audit.record(trx, actor, { action: enabled ? 'application.enabled' : 'application.disabled', targetKind: 'application', targetId: saasid, details: { name: record.name } });
       });
+      deps.changes.announceHere({ topic: APPLICATION_TOPIC, key: saasid });
       return toApplication(record);
     },
 
@@ -189,6 +191,7 @@ export function createApplicationService(deps: {
         return evict;
       });
       afterCommit();
+      deps.changes.announceHere({ topic: APPLICATION_TOPIC, key: saasid });
       deps.customerViews.drop(actor.accountId);
     },
   };

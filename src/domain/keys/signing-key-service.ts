@@ -123,6 +123,7 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
         await deps.changes.publish(trx, { topic: SIGNING_KEYS_TOPIC, key: actor.accountId });
         await audit.record(trx, actor, { action: 'signing_key.renewal_added', targetKind: 'signing_key', targetId: record.id });
       });
+      deps.changes.announceHere({ topic: SIGNING_KEYS_TOPIC, key: actor.accountId });
       return toView(record);
     },
 
@@ -139,6 +140,7 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
         await audit.record(trx, actor, { action: 'signing_key.promoted', targetKind: 'signing_key', targetId: next.id });
         return { ...next, status: 'active' as const, promotedAt: clock.now() };
       });
+      deps.changes.announceHere({ topic: SIGNING_KEYS_TOPIC, key: actor.accountId });
       return toView(promoted);
     },
 
@@ -154,6 +156,7 @@ export function createSigningKeyService(deps: { db: Kysely<DB>; clock: Clock; au
         await deps.changes.publish(trx, { topic: SIGNING_KEYS_TOPIC, key: actor.accountId });
         await audit.record(trx, actor, { action: 'signing_key.renewal_deleted', targetKind: 'signing_key', targetId: id });
       });
+      deps.changes.announceHere({ topic: SIGNING_KEYS_TOPIC, key: actor.accountId });
     },
   };
 }
